@@ -1,0 +1,1 @@
+//! The bagpipe-bgp daemon: configuration, REST API, looking glass, start-up and shutdown.

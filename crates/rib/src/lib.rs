@@ -1,0 +1,1 @@
+//! The route table: publish/subscribe by route target, RT Constraint, route reflection, best path.

@@ -1,0 +1,1 @@
+//! VPN instances (E-VPN EVIs, IP VPN VRFs), the VPN manager and identifier allocators.
