@@ -5,6 +5,7 @@ mod aspath;
 mod community;
 mod mp;
 mod pmsi;
+mod set;
 mod tunnel_encap;
 
 use std::net::Ipv4Addr;
@@ -15,6 +16,7 @@ pub use aspath::{AsPath, Segment, SegmentType};
 pub use community::{Community, LargeCommunity};
 pub use mp::{MpReach, MpUnreach, NextHop};
 pub use pmsi::{PmsiTunnel, PMSI_INGRESS_REPLICATION};
+pub use set::AttributeSet;
 pub use tunnel_encap::{sub_tlv, SubTlv, SubTlvView, Tunnel};
 
 use crate::context::CodecContext;
@@ -228,6 +230,30 @@ fn malformed_action(code: u8, data: &[u8]) -> (ErrorAction, &'static str) {
     }
 }
 
+/// RFC 7606 §3 c: optional / transitive bits that conflict with the type make the attribute
+/// malformed with treat-as-withdraw, whatever its own malformed handling is (no attribute here
+/// mandates another handling for flags). MP_REACH_NLRI / MP_UNREACH_NLRI stay a session reset
+/// (§7.11: their NLRI cannot be trusted), with the subcode of RFC 4271 §6.3.
+fn flags_conflict(flags: u8, code: u8, raw: &[u8], at: usize) -> DecodeError {
+    let detail = format!("flags 0x{flags:02x} do not match attribute {code}");
+    if code == code::MP_REACH_NLRI || code == code::MP_UNREACH_NLRI {
+        return DecodeError::reset(
+            at,
+            "RFC 4271 §6.3 / RFC 7606 §7.11: MP_REACH_NLRI / MP_UNREACH_NLRI flags conflict",
+            detail,
+            ncode::UPDATE_MESSAGE,
+            usub::ATTRIBUTE_FLAGS_ERROR,
+            wire_form(flags, code, raw),
+        );
+    }
+    DecodeError::new(
+        at,
+        "RFC 7606 §3 c: attribute flags conflict with the attribute type",
+        detail,
+        ErrorAction::TreatAsWithdraw,
+    )
+}
+
 /// The attribute's full wire form (flags, type, length, value), for NOTIFICATION data.
 fn wire_form(flags: u8, code: u8, value: &[u8]) -> Vec<u8> {
     let mut v = vec![flags, code];
@@ -275,9 +301,7 @@ impl PathAttribute {
         if let Some(expected) = expected_flags(code) {
             let got = flags & (flags::OPTIONAL | flags::TRANSITIVE);
             if got != expected {
-                return Err(fail(format!(
-                    "flags 0x{flags:02x} do not match attribute {code} (RFC 7606 §3 c)"
-                )));
+                return Err(flags_conflict(flags, code, raw, at));
             }
         }
         let len = raw.len();
