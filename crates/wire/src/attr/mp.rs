@@ -122,6 +122,22 @@ impl NextHop {
     }
 }
 
+/// RFC 7606 §7.11: a next hop length that the family cannot carry means the NLRI cannot be
+/// located safely. The forms are those of RFC 4760, RFC 8950 (IPv6 next hops for IPv4
+/// families), RFC 4364 §4.3.2 / RFC 4659 §3.2.1 (VPN), RFC 7432 §7 and RFC 4684 §4. FlowSpec
+/// next hops are not checked: receivers ignore them (RFC 8955 §4) and some speakers put the
+/// redirect-to-IP address there.
+fn next_hop_length_fits(family: Family, len: usize) -> bool {
+    let lengths: &[usize] = match family {
+        Family::IPV4_UNICAST | Family::EVPN | Family::RTC => &[4, 16, 32],
+        Family::IPV6_UNICAST => &[16, 32],
+        Family::VPNV4 => &[12, 24, 48],
+        Family::VPNV6 => &[24, 48],
+        _ => return true,
+    };
+    lengths.contains(&len)
+}
+
 /// MP_REACH_NLRI. `opaque` holds the NLRI bytes of a family this codec does not decode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct MpReach {
@@ -176,6 +192,12 @@ impl MpReach {
                 format!("next hop of length {nh_len} overruns MP_REACH_NLRI"),
             )
         })?;
+        if !next_hop_length_fits(family, nh_len) {
+            return Err((
+                at,
+                format!("next hop of length {nh_len} is not one that {family} can carry"),
+            ));
+        }
         r.u8()
             .map_err(|_| (at, "MP_REACH_NLRI lacks its reserved octet".to_string()))?;
         let (nlri, opaque) = decode_nlri_or_opaque(family, r, add_path(family), false)?;
