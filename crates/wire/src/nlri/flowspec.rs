@@ -360,7 +360,11 @@ fn decode_flow_prefix(v: &mut Reader, at: usize, v4: bool) -> Result<FlowPrefix,
         .map_err(|_| (at, "FlowSpec IPv6 prefix overruns the NLRI".to_string()))?;
     let mut b = [0u8; 16];
     b[..raw.len()].copy_from_slice(raw);
-    let pattern = u128::from_be_bytes(b) >> offset;
+    // An offset of 128 (a /128 matched from its last bit on) leaves no pattern bits; a plain
+    // shift by 128 would overflow.
+    let pattern = u128::from_be_bytes(b)
+        .checked_shr(offset.into())
+        .unwrap_or(0);
     let prefix = Ipv6Prefix::new(Ipv6Addr::from(pattern), len).expect("length checked");
     Ok(FlowPrefix {
         prefix: IpPrefix::V6(prefix),
@@ -378,7 +382,9 @@ fn encode_flow_prefix(p: &FlowPrefix, out: &mut Vec<u8>) {
             out.push(v.length());
             out.push(p.offset);
             let bits = (v.length() - p.offset) as usize;
-            let pattern = u128::from(v.addr()) << p.offset;
+            let pattern = u128::from(v.addr())
+                .checked_shl(p.offset.into())
+                .unwrap_or(0);
             out.extend_from_slice(&pattern.to_be_bytes()[..bits.div_ceil(8)]);
         }
     }
