@@ -281,33 +281,61 @@ impl Update {
         let mut attributes: Vec<PathAttribute> = Vec::new();
         let mut issues = Vec::new();
         let mut seen = [false; 256];
+        let mut cut_short = false;
         while !ar.is_empty() {
             let at = ar.offset();
-            let overrun = |detail: String| {
-                reset(
-                    at,
-                    "RFC 7606 §4: attribute overruns the path attributes",
-                    detail,
-                    usub::MALFORMED_ATTRIBUTE_LIST,
-                    vec![],
-                )
+            // RFC 7606 §4: an attribute that overruns the path attributes, or a header cut
+            // short, is treat-as-withdraw: the Total Path Attribute Length still locates the
+            // NLRI field, but nothing after this point can be read. An MP_REACH_NLRI /
+            // MP_UNREACH_NLRI cut short hides NLRI that could not be withdrawn: session reset
+            // (§5.3), with the Optional Attribute Error of RFC 4760 §7.
+            let rest = ar.rest();
+            let overrun = |ac: Option<u8>, detail: String| {
+                if matches!(ac, Some(code::MP_REACH_NLRI | code::MP_UNREACH_NLRI)) {
+                    reset(
+                        at,
+                        "RFC 7606 §4, §5.3: MP_REACH_NLRI / MP_UNREACH_NLRI overruns the path attributes",
+                        detail,
+                        usub::OPTIONAL_ATTRIBUTE_ERROR,
+                        rest.to_vec(),
+                    )
+                } else {
+                    DecodeError::new(
+                        at,
+                        "RFC 7606 §4: attribute overruns the path attributes",
+                        detail,
+                        ErrorAction::TreatAsWithdraw,
+                    )
+                }
             };
-            let (fl, ac) = match (ar.u8(), ar.u8()) {
-                (Ok(f), Ok(c)) => (f, c),
-                _ => return Err(overrun("truncated attribute header".into())),
+            let header = match (ar.u8(), ar.u8()) {
+                (Ok(f), Ok(c)) => Ok((f, c)),
+                _ => Err(overrun(None, "truncated attribute header".into())),
             };
-            let len = if fl & flags::EXTENDED_LENGTH != 0 {
-                ar.u16().map(|v| v as usize)
-            } else {
-                ar.u8().map(|v| v as usize)
-            }
-            .map_err(|_| overrun(format!("truncated length of attribute {ac}")))?;
-            let mut vr = ar.sub(len).map_err(|s| {
-                overrun(format!(
-                    "attribute {ac} of length {len} has {} octets left",
-                    s.left
-                ))
-            })?;
+            let framed = header.and_then(|(fl, ac)| {
+                let len = if fl & flags::EXTENDED_LENGTH != 0 {
+                    ar.u16().map(|v| v as usize)
+                } else {
+                    ar.u8().map(|v| v as usize)
+                }
+                .map_err(|_| overrun(Some(ac), format!("truncated length of attribute {ac}")))?;
+                let vr = ar.sub(len).map_err(|s| {
+                    overrun(
+                        Some(ac),
+                        format!("attribute {ac} of length {len} has {} octets left", s.left),
+                    )
+                })?;
+                Ok((fl, ac, len, vr))
+            });
+            let (fl, ac, len, mut vr) = match framed {
+                Ok(f) => f,
+                Err(e) if e.is_session_reset() => return Err(e),
+                Err(e) => {
+                    issues.push(e);
+                    cut_short = true;
+                    break;
+                }
+            };
             if seen[ac as usize] {
                 if ac == code::MP_REACH_NLRI || ac == code::MP_UNREACH_NLRI {
                     return Err(reset(
@@ -369,7 +397,10 @@ impl Update {
             attributes,
             nlri,
         };
-        check_mandatory(&update, &seen, body_start, &mut issues);
+        // Attributes after a §4 overrun were never seen: do not report them missing.
+        if !cut_short {
+            check_mandatory(&update, &seen, body_start, &mut issues);
+        }
         Ok(DecodedUpdate { update, issues })
     }
 
