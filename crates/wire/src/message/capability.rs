@@ -229,19 +229,24 @@ impl Capability {
                 if len % 4 != 0 {
                     return Err(wrong_len("a multiple of 4"));
                 }
-                let mut families = Vec::with_capacity(len / 4);
-                while !r.is_empty() {
-                    let at = r.offset();
-                    let [a0, a1, safi, mode] = r.array().expect("length checked");
-                    let mode = AddPathMode::from_wire(mode).ok_or_else(|| {
-                        bad_capability(
-                            at,
-                            format!("add-path send/receive value {mode} is not 1, 2 or 3"),
-                        )
-                    })?;
-                    families.push((Family::new(u16::from_be_bytes([a0, a1]), safi), mode));
+                let raw = r.rest();
+                let families: Option<Vec<_>> = raw
+                    .chunks_exact(4)
+                    .map(|c| {
+                        let mode = AddPathMode::from_wire(c[3])?;
+                        Some((Family::new(u16::from_be_bytes([c[0], c[1]]), c[2]), mode))
+                    })
+                    .collect();
+                match families {
+                    Some(families) => Capability::AddPath { families },
+                    // RFC 7911 §4: a Send/Receive value other than 1-3 makes the capability
+                    // one not understood, ignored as RFC 5492 says, not a reason to reset.
+                    None => Capability::Unknown {
+                        code: CAP_ADD_PATH,
+                        known_as: Some("add-path"),
+                        data: raw.to_vec(),
+                    },
                 }
-                Capability::AddPath { families }
             }
             code => Capability::Unknown {
                 code,
