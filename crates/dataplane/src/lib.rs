@@ -1,1 +1,60 @@
-//! Dataplane drivers: the driver interface, a recording dummy, Linux E-VPN/VXLAN and IP VPN by netlink.
+//! Dataplane drivers of bagpipe-rs: the driver interface, a recording dummy, and Linux
+//! drivers for E-VPN (bridge + VXLAN) and IP VPN (policy routing + VXLAN) programmed by
+//! netlink.
+//!
+//! # The interface the VPN layer drives
+//!
+//! ```text
+//! EvpnInstanceState / VrfState      desired state of ONE instance, complete (not a delta)
+//! trait DataplaneDriver {           one implementation per kind (E-VPN or IP VPN)
+//!     type State;
+//!     fn name(&self) -> &'static str;
+//!     async fn reconcile_instance(&mut self, id, Option<&State>) -> Result<ReconcileReport>;
+//!     async fn resync(&mut self);             // after a restart: adopt what is ours
+//!     async fn sweep_unclaimed(&mut self);    // then drop what nobody claimed
+//!     fn describe(&self) -> serde_json::Value;   // looking glass
+//! }
+//! spawn_driver(driver) -> DriverHandle<State>
+//!     .update(id, Some(state) | None)   bounded channel; bursts coalesce per instance
+//!     .resync() .sweep_unclaimed() .describe() .flush()
+//! check_linux_config(&LinuxDriverConfig, Option<IpVpnEncapsulation>)   at start-up
+//! DummyDriver<State>                  records calls and resulting states
+//! LinuxEvpnDriver / LinuxIpVpnDriver  netlink, in the calling thread's network namespace
+//! cleanup::remove_owned_entries()     what bagpipe-bgp-cleanup runs
+//! ```
+//!
+//! Drivers are level-triggered: each update says what an instance should be; the driver
+//! diffs it with what it installed and applies the difference, so a lost or repeated update
+//! heals by the next one, failed operations are retried, and a restarted daemon adopts the
+//! entries of the previous run (traffic keeps flowing) instead of flushing them. What is
+//! ours is marked (see [`owned`]); nothing else is ever touched.
+//!
+//! Inside the Linux drivers (one job per module): `model` → each driver's `render` turns a
+//! state into kernel entries (`kernel::Entry`) → `reconcile` diffs them with what is
+//! installed → `kernel::NetlinkKernel` applies the operations, pipelined, or
+//! `kernel::fake::FakeKernel` in unit tests.
+
+mod cleanup;
+mod config;
+mod driver;
+mod dummy;
+mod kernel;
+mod linux;
+mod model;
+pub mod owned;
+mod reconcile;
+mod task;
+
+pub use cleanup::{remove_owned_entries, CleanupReport};
+pub use config::{
+    check_linux_config, ConfigError, IpVpnEncapsulation, LinuxDriverConfig, DEFAULT_VXLAN_DST_PORT,
+    MPLS_PLATFORM_LABELS,
+};
+pub use driver::{DataplaneDriver, DriverError, ReconcileReport};
+pub use dummy::{DummyCall, DummyDriver, Record};
+pub use linux::{LinuxEvpnDriver, LinuxIpVpnDriver};
+pub use model::{
+    Encapsulation, EvpnInstanceState, EvpnLocalPort, FloodEntry, InterfaceAddress, RemoteMac,
+    RemoteNextHop, VrfLocalPort, VrfState,
+};
+pub use task::{spawn_driver, spawn_driver_with, DriverGone, DriverHandle, DriverTaskConfig};

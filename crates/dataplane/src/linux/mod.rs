@@ -1,0 +1,49 @@
+//! The Linux drivers: E-VPN over a bridge and a VXLAN device, IP VPN over a routing table
+//! and a VXLAN device, both programmed by netlink (see [`crate::owned`] for how their
+//! entries are marked).
+
+mod evpn;
+mod ipvpn;
+
+pub use evpn::LinuxEvpnDriver;
+pub use ipvpn::LinuxIpVpnDriver;
+
+use serde_json::json;
+
+use crate::kernel::{Entry, Kernel};
+use crate::reconcile::Reconciler;
+
+/// The looking-glass view shared by both drivers: configuration, entry counts by kind,
+/// and the last error of each instance.
+fn describe<K: Kernel>(
+    name: &str,
+    config: &crate::LinuxDriverConfig,
+    reconciler: &Reconciler<K>,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for entry in reconciler.installed() {
+        *counts.entry(kind_name(entry)).or_default() += 1;
+    }
+    json!({
+        "name": name,
+        "config": config,
+        "installed": counts,
+        "adopted_unclaimed": reconciler.unclaimed_count(),
+        "details": extra,
+    })
+}
+
+fn kind_name(entry: &Entry) -> &'static str {
+    match entry {
+        Entry::Bridge { .. } => "bridges",
+        Entry::Vxlan(_) => "vxlan_devices",
+        Entry::BridgePort { .. } => "bridge_ports",
+        Entry::RoutedPort { .. } => "routed_ports",
+        Entry::Fdb(_) => "fdb_entries",
+        Entry::Neigh { .. } => "neighbour_entries",
+        Entry::Addr { .. } => "addresses",
+        Entry::Rule(_) => "rules",
+        Entry::Route(_) => "routes",
+    }
+}

@@ -1,0 +1,105 @@
+//! The desired state of one VPN instance, as the VPN layer wants the dataplane to be.
+//!
+//! Each value is complete: it describes everything of one instance, not a change. The drivers
+//! compare it with what they installed and apply the difference, so a lost or repeated update
+//! heals itself on the next one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use bagpipe_wire::{IpPrefix, MacAddress};
+use serde::Serialize;
+
+/// One E-VPN instance (EVI): a layer-2 segment stretched over VXLAN.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
+pub struct EvpnInstanceState {
+    /// The dataplane id the VPN layer allocated; names the devices of the instance.
+    pub instance_id: u32,
+    /// The VNI this node receives the instance's traffic on (the label it advertises).
+    pub vni: u32,
+    /// A Linux bridge that already exists (the attach request's `linuxbr`); `None` lets the
+    /// driver create and own one. A given bridge is never created, deleted, nor are its ports
+    /// touched: only the driver's VXLAN device is plugged into it.
+    pub linux_bridge: Option<String>,
+    /// Local ports, by interface name.
+    pub local_ports: BTreeMap<String, EvpnLocalPort>,
+    /// MACs learnt from E-VPN type 2 routes of other nodes.
+    pub remote_macs: BTreeMap<MacAddress, RemoteMac>,
+    /// Head-end replication list from type 3 routes: where broadcast and unknown frames go.
+    pub flood_list: BTreeSet<FloodEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
+pub struct EvpnLocalPort {
+    /// `None` when the attach request gave no MAC: see [`crate::linux::MacLearner`].
+    pub mac: Option<MacAddress>,
+    pub ips: Vec<IpAddr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteMac {
+    /// The VTEP (remote node's dataplane address) behind which the MAC lives.
+    pub vtep: IpAddr,
+    /// The VNI to send with (the label of the remote route).
+    pub vni: u32,
+    /// Addresses of the MAC from the route: answered locally for ARP / neighbour discovery.
+    pub ips: Vec<IpAddr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FloodEntry {
+    pub vtep: IpAddr,
+    pub vni: u32,
+}
+
+/// One IP VPN instance (VRF).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VrfState {
+    pub instance_id: u32,
+    /// The VNI this node receives the VRF's traffic on, when the encapsulation is VXLAN.
+    pub vni: u32,
+    /// The MAC of this node's end of the VRF's VXLAN segment. Chosen by the VPN layer
+    /// (deterministically, so it survives restarts) and advertised in the router MAC
+    /// extended community of the VRF's routes.
+    pub router_mac: MacAddress,
+    /// Local ports, by interface name.
+    pub local_ports: BTreeMap<String, VrfLocalPort>,
+    /// Remote prefixes; several next hops make an ECMP route.
+    pub routes: BTreeMap<IpPrefix, Vec<RemoteNextHop>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VrfLocalPort {
+    /// The VM's address and the length of its subnet.
+    pub address: InterfaceAddress,
+    pub mac: MacAddress,
+    /// The gateway the VM uses; this node answers for it on the port.
+    pub gateway_ip: Option<IpAddr>,
+}
+
+/// An address with the prefix length of its subnet (`10.0.1.5/24`): unlike an
+/// [`IpPrefix`], host bits are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct InterfaceAddress {
+    pub ip: IpAddr,
+    pub prefix_len: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RemoteNextHop {
+    /// The remote PE (its dataplane address).
+    pub pe: IpAddr,
+    /// The route's label: an MPLS label or, with VXLAN, the VNI.
+    pub label: u32,
+    pub encapsulation: Encapsulation,
+    /// The router MAC extended community of the route (needed for VXLAN).
+    pub router_mac: Option<MacAddress>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encapsulation {
+    Vxlan,
+    Mpls,
+    MplsOverGre,
+}

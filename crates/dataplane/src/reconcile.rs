@@ -1,0 +1,285 @@
+//! The diff engine shared by the Linux drivers: what each instance wants, what the kernel
+//! holds, and the operations between the two.
+//!
+//! Entries are keyed by what identifies them in the kernel ([`Key`]). Each instance claims
+//! the entries its desired state renders to; an entry is wanted while some instance claims
+//! it (the lowest instance id wins a conflict). `installed` only changes when the kernel
+//! said yes, so a failed operation is simply retried by the next reconcile.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::driver::{DriverError, ReconcileReport};
+use crate::kernel::{Entry, Kernel, Key, Op, RouteKind};
+
+/// Whose an entry found in the kernel is, told from its names or table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Another driver's (both Linux drivers mark their entries alike).
+    OtherDriver,
+    /// This driver's, instance unknown: only `sweep_unclaimed` removes it if unwanted.
+    Unattributed,
+    /// This driver's, of this instance: a reconcile of the instance removes it if unwanted.
+    Instance(u32),
+}
+
+pub type Classify = fn(&Entry) -> Claim;
+
+pub struct Reconciler<K> {
+    kernel: K,
+    installed: BTreeMap<Key, Entry>,
+    /// Per key, the instances that want it and what they want.
+    wanted: BTreeMap<Key, BTreeMap<u32, Entry>>,
+    /// Per instance, the keys it claims.
+    claims: BTreeMap<u32, BTreeSet<Key>>,
+    /// Adopted by `resync` and claimed by no instance since.
+    unclaimed: BTreeSet<Key>,
+    classify: Classify,
+}
+
+impl<K: Kernel> Reconciler<K> {
+    pub fn new(kernel: K, classify: Classify) -> Self {
+        Reconciler {
+            kernel,
+            installed: BTreeMap::new(),
+            wanted: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            unclaimed: BTreeSet::new(),
+            classify,
+        }
+    }
+
+    pub fn installed(&self) -> impl Iterator<Item = &Entry> {
+        self.installed.values()
+    }
+
+    pub fn unclaimed_count(&self) -> usize {
+        self.unclaimed.len()
+    }
+
+    /// Makes `entries` the whole claim of instance `id` and applies the difference.
+    pub async fn reconcile(
+        &mut self,
+        id: u32,
+        entries: Vec<Entry>,
+    ) -> Result<ReconcileReport, DriverError> {
+        let mut touched = self.claims.remove(&id).unwrap_or_default();
+        for key in &touched {
+            if let Some(claimants) = self.wanted.get_mut(key) {
+                claimants.remove(&id);
+                if claimants.is_empty() {
+                    self.wanted.remove(key);
+                }
+            }
+        }
+        let mut claim = BTreeSet::new();
+        for entry in entries {
+            let key = entry.key();
+            self.wanted
+                .entry(key.clone())
+                .or_default()
+                .entry(id)
+                .or_insert(entry);
+            claim.insert(key);
+        }
+        let classify = self.classify;
+        touched.extend(
+            self.unclaimed
+                .iter()
+                .filter(|k| self.installed.get(*k).map(classify) == Some(Claim::Instance(id)))
+                .cloned(),
+        );
+        touched.extend(claim.iter().cloned());
+        if !claim.is_empty() {
+            self.claims.insert(id, claim);
+        }
+        self.converge(touched).await
+    }
+
+    /// Forgets what we believed and adopts what the kernel holds of ours, then re-applies
+    /// every claim (so drift made while we were not looking heals).
+    pub async fn resync(&mut self) -> Result<ReconcileReport, DriverError> {
+        let found = self
+            .kernel
+            .dump_owned()
+            .await
+            .map_err(|e| DriverError::Kernel(e.to_string()))?;
+        let classify = self.classify;
+        self.installed = found
+            .into_iter()
+            .filter(|e| classify(e) != Claim::OtherDriver)
+            .map(|e| (e.key(), e))
+            .collect();
+        self.unclaimed = self
+            .installed
+            .keys()
+            .filter(|k| !self.wanted.contains_key(*k))
+            .cloned()
+            .collect();
+        let claimed = self.wanted.keys().cloned().collect();
+        self.converge(claimed).await
+    }
+
+    /// Removes what `resync` adopted and no instance claimed since.
+    pub async fn sweep_unclaimed(&mut self) -> Result<ReconcileReport, DriverError> {
+        let keys = std::mem::take(&mut self.unclaimed);
+        self.converge(keys).await
+    }
+
+    fn desired(&self, key: &Key) -> Option<&Entry> {
+        self.wanted.get(key).and_then(|c| c.values().next())
+    }
+
+    /// Brings the entries of `keys` to what is wanted of them: links first, since deleting
+    /// or re-creating a device takes the entries living on it along.
+    async fn converge(&mut self, keys: BTreeSet<Key>) -> Result<ReconcileReport, DriverError> {
+        let (links, others): (BTreeSet<Key>, BTreeSet<Key>) =
+            keys.into_iter().partition(|k| matches!(k, Key::Link(_)));
+        let mut outcome = Outcome::default();
+        let link_ops = self.plan(&links);
+        let dead: BTreeSet<String> = self
+            .execute(link_ops, &mut outcome)
+            .await
+            .into_iter()
+            .filter_map(|op| match op {
+                Op::Remove(e) => link_name(&e),
+                Op::Change { old, new } if recreates(&old, &new) => link_name(&old),
+                _ => None,
+            })
+            .collect();
+        if !dead.is_empty() {
+            let gone: Vec<Key> = self
+                .installed
+                .iter()
+                .filter(|(_, e)| dies_with_link(e, &dead))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in &gone {
+                self.forget(key);
+                outcome.report.removed += 1;
+            }
+        }
+        let other_ops = self.plan(&others);
+        self.execute(other_ops, &mut outcome).await;
+        outcome.into_result()
+    }
+
+    fn plan(&self, keys: &BTreeSet<Key>) -> Vec<Op> {
+        let mut ops = Vec::new();
+        for key in keys {
+            match (self.installed.get(key), self.desired(key)) {
+                (None, Some(want)) => ops.push(Op::Create(want.clone())),
+                (Some(have), Some(want)) if !have.satisfies(want) => ops.push(Op::Change {
+                    old: have.clone(),
+                    new: want.clone(),
+                }),
+                (Some(have), None) => ops.push(Op::Remove(have.clone())),
+                _ => {}
+            }
+        }
+        ops
+    }
+
+    /// Applies `ops` stage by stage (removals backwards, then the rest forwards) and returns
+    /// those the kernel accepted.
+    async fn execute(&mut self, ops: Vec<Op>, outcome: &mut Outcome) -> Vec<Op> {
+        let mut batches: BTreeMap<(bool, i16), Vec<Op>> = BTreeMap::new();
+        for op in ops {
+            let stage = i16::from(op.entry().stage());
+            let order = match op {
+                Op::Remove(_) => (false, -stage),
+                _ => (true, stage),
+            };
+            batches.entry(order).or_default().push(op);
+        }
+        let mut applied = Vec::new();
+        for batch in batches.into_values() {
+            outcome.attempted += batch.len();
+            let results = self.kernel.apply(&batch).await;
+            for (op, result) in batch.into_iter().zip(results) {
+                if let Err(e) = result {
+                    outcome.failures.push(e);
+                    continue;
+                }
+                let key = op.entry().key();
+                match &op {
+                    Op::Create(e) | Op::Change { new: e, .. } => {
+                        self.unclaimed.remove(&key);
+                        self.installed.insert(key, e.clone());
+                    }
+                    Op::Remove(_) => self.forget(&key),
+                }
+                outcome.count(&op);
+                applied.push(op);
+            }
+        }
+        applied
+    }
+
+    fn forget(&mut self, key: &Key) {
+        self.installed.remove(key);
+        self.unclaimed.remove(key);
+    }
+}
+
+#[derive(Default)]
+struct Outcome {
+    report: ReconcileReport,
+    attempted: usize,
+    failures: Vec<crate::kernel::KernelError>,
+}
+
+impl Outcome {
+    fn count(&mut self, op: &Op) {
+        match op {
+            Op::Create(_) => self.report.created += 1,
+            Op::Change { .. } => self.report.changed += 1,
+            Op::Remove(_) => self.report.removed += 1,
+        }
+    }
+
+    fn into_result(self) -> Result<ReconcileReport, DriverError> {
+        match self.failures.first() {
+            None => Ok(self.report),
+            Some(first) => Err(DriverError::Partial {
+                failed: self.failures.len(),
+                attempted: self.attempted,
+                first: first.to_string(),
+            }),
+        }
+    }
+}
+
+fn link_name(entry: &Entry) -> Option<String> {
+    match entry {
+        Entry::Bridge { name } => Some(name.clone()),
+        Entry::Vxlan(v) => Some(v.name.clone()),
+        _ => None,
+    }
+}
+
+/// Whether changing a link means deleting and creating it again (only the bridge a VXLAN
+/// device is plugged into can change in place).
+pub fn recreates(old: &Entry, new: &Entry) -> bool {
+    match (old, new) {
+        (Entry::Vxlan(a), Entry::Vxlan(b)) => {
+            (a.vni, a.local, a.dst_port) != (b.vni, b.local, b.dst_port)
+                || (b.mac.is_some() && a.mac != b.mac)
+        }
+        _ => old != new,
+    }
+}
+
+/// Whether the kernel removes `entry` by itself when these links are deleted.
+fn dies_with_link(entry: &Entry, links: &BTreeSet<String>) -> bool {
+    match entry {
+        Entry::Fdb(f) => links.contains(&f.dev),
+        Entry::Neigh { dev, .. } => links.contains(dev),
+        Entry::BridgePort { bridge, .. } => links.contains(bridge),
+        Entry::Route(r) => match &r.kind {
+            RouteKind::Dev(dev) => links.contains(dev),
+            RouteKind::Via(hops) => hops.iter().any(|h| links.contains(&h.dev)),
+            RouteKind::Unreachable => false,
+        },
+        _ => false,
+    }
+}

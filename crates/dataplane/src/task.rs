@@ -1,0 +1,311 @@
+//! The task a driver runs in: desired states arrive over a bounded channel, bursts are
+//! coalesced (only the latest state of each instance matters), failures are retried with
+//! backoff, and neither an error nor a panic of the driver reaches the daemon.
+//!
+//! ```text
+//!  VPN layer ── update(id, state) ──► [bounded channel] ──► driver task
+//!             ◄── resync / sweep / describe / flush replies ──┘   │ reconcile_instance
+//!                                                                 ▼
+//!                                                           kernel (netlink)
+//! ```
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::driver::{DataplaneDriver, DriverError};
+
+#[derive(Clone, Debug)]
+pub struct DriverTaskConfig {
+    /// Capacity of the channel: a sender waits once this many commands are queued.
+    pub capacity: usize,
+    /// How long the task lets a burst build up after its first update, before reconciling.
+    pub coalesce_delay: Duration,
+    /// First and longest wait before retrying a failed instance.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+}
+
+impl Default for DriverTaskConfig {
+    fn default() -> Self {
+        DriverTaskConfig {
+            capacity: 1024,
+            coalesce_delay: Duration::from_millis(2),
+            retry_min: Duration::from_millis(500),
+            retry_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The VPN layer's end of a driver task. Cheap to clone.
+pub struct DriverHandle<S> {
+    name: &'static str,
+    tx: mpsc::Sender<Command<S>>,
+}
+
+impl<S> Clone for DriverHandle<S> {
+    fn clone(&self) -> Self {
+        DriverHandle {
+            name: self.name,
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("the {0} dataplane driver task has stopped")]
+pub struct DriverGone(pub &'static str);
+
+enum Command<S> {
+    Update(u32, Option<S>),
+    Resync(oneshot::Sender<Result<(), String>>),
+    Sweep(oneshot::Sender<Result<usize, String>>),
+    Describe(oneshot::Sender<serde_json::Value>),
+    Flush(oneshot::Sender<BTreeMap<u32, String>>),
+}
+
+impl<S: Send + 'static> DriverHandle<S> {
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Sets the desired state of an instance (`None` removes it). Waits only while the
+    /// channel is full.
+    pub async fn update(&self, id: u32, desired: Option<S>) -> Result<(), DriverGone> {
+        self.send(Command::Update(id, desired)).await
+    }
+
+    /// Re-reads the kernel and adopts our entries, after a daemon restart.
+    pub async fn resync(&self) -> Result<Result<(), String>, DriverGone> {
+        self.ask(Command::Resync).await
+    }
+
+    /// Removes adopted entries that no instance claimed; returns how many.
+    pub async fn sweep_unclaimed(&self) -> Result<Result<usize, String>, DriverGone> {
+        self.ask(Command::Sweep).await
+    }
+
+    /// The driver's looking-glass view, with the task's counters.
+    pub async fn describe(&self) -> Result<serde_json::Value, DriverGone> {
+        self.ask(Command::Describe).await
+    }
+
+    /// Waits until every update sent before has been applied or has failed; returns the
+    /// instances whose last attempt failed, with the error.
+    pub async fn flush(&self) -> Result<BTreeMap<u32, String>, DriverGone> {
+        self.ask(Command::Flush).await
+    }
+
+    async fn send(&self, command: Command<S>) -> Result<(), DriverGone> {
+        self.tx
+            .send(command)
+            .await
+            .map_err(|_| DriverGone(self.name))
+    }
+
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<T>) -> Command<S>,
+    ) -> Result<T, DriverGone> {
+        let (reply, answer) = oneshot::channel();
+        self.send(command(reply)).await?;
+        answer.await.map_err(|_| DriverGone(self.name))
+    }
+}
+
+/// Runs `driver` in a task of the current tokio runtime.
+pub fn spawn_driver<D: DataplaneDriver>(driver: D) -> DriverHandle<D::State> {
+    spawn_driver_with(driver, DriverTaskConfig::default())
+}
+
+pub fn spawn_driver_with<D: DataplaneDriver>(
+    driver: D,
+    config: DriverTaskConfig,
+) -> DriverHandle<D::State> {
+    let (tx, rx) = mpsc::channel(config.capacity.max(1));
+    let name = driver.name();
+    tokio::spawn(
+        Runner {
+            driver,
+            config,
+            pending: BTreeMap::new(),
+            failed: BTreeMap::new(),
+            retry: None,
+            stats: Stats::default(),
+        }
+        .run(rx),
+    );
+    DriverHandle { name, tx }
+}
+
+#[derive(Default, Serialize)]
+struct Stats {
+    updates: u64,
+    reconciles: u64,
+    failures: u64,
+    panics: u64,
+}
+
+struct Runner<D: DataplaneDriver> {
+    driver: D,
+    config: DriverTaskConfig,
+    /// The latest desired state of each instance not reconciled yet.
+    pending: BTreeMap<u32, Option<D::State>>,
+    /// Instances whose last reconcile failed: state and error.
+    failed: BTreeMap<u32, (Option<D::State>, String)>,
+    /// When to retry the failed instances, and the wait after that.
+    retry: Option<(Instant, Duration)>,
+    stats: Stats,
+}
+
+impl<D: DataplaneDriver> Runner<D> {
+    async fn run(mut self, mut rx: mpsc::Receiver<Command<D::State>>) {
+        loop {
+            let retry_at = self.retry.map(|(at, _)| at);
+            let first = tokio::select! {
+                command = rx.recv() => match command {
+                    Some(c) => Some(c),
+                    None => break,
+                },
+                _ = sleep_until(retry_at) => None,
+            };
+            match first {
+                None => self.requeue_failed(),
+                Some(Command::Update(id, state)) => {
+                    self.take_update(id, state);
+                    // Let the rest of a burst arrive, so it becomes one reconcile.
+                    tokio::time::sleep(self.config.coalesce_delay).await;
+                }
+                Some(other) => self.barrier(other).await,
+            }
+            // Whatever else is queued joins this round.
+            for _ in 0..self.config.capacity.max(1) * 4 {
+                match rx.try_recv() {
+                    Ok(Command::Update(id, state)) => self.take_update(id, state),
+                    Ok(other) => self.barrier(other).await,
+                    Err(_) => break,
+                }
+            }
+            self.reconcile_pending().await;
+        }
+    }
+
+    fn take_update(&mut self, id: u32, state: Option<D::State>) {
+        self.stats.updates += 1;
+        self.failed.remove(&id);
+        self.pending.insert(id, state);
+    }
+
+    fn requeue_failed(&mut self) {
+        for (id, (state, _)) in std::mem::take(&mut self.failed) {
+            self.pending.entry(id).or_insert(state);
+        }
+    }
+
+    /// Commands that must see every update sent before them applied.
+    async fn barrier(&mut self, command: Command<D::State>) {
+        self.reconcile_pending().await;
+        match command {
+            Command::Update(id, state) => self.take_update(id, state),
+            Command::Resync(reply) => {
+                let outcome = guard(self.driver.resync()).await;
+                let _ = reply.send(self.tally(outcome));
+            }
+            Command::Sweep(reply) => {
+                let outcome = guard(self.driver.sweep_unclaimed()).await;
+                let _ = reply.send(self.tally(outcome));
+            }
+            Command::Describe(reply) => {
+                let failed: BTreeMap<&u32, &String> =
+                    self.failed.iter().map(|(id, (_, e))| (id, e)).collect();
+                let _ = reply.send(json!({
+                    "driver": self.driver.describe(),
+                    "task": self.stats,
+                    "failed_instances": failed,
+                }));
+            }
+            Command::Flush(reply) => {
+                let failed = self
+                    .failed
+                    .iter()
+                    .map(|(id, (_, e))| (*id, e.clone()))
+                    .collect();
+                let _ = reply.send(failed);
+            }
+        }
+    }
+
+    async fn reconcile_pending(&mut self) {
+        for (id, state) in std::mem::take(&mut self.pending) {
+            self.stats.reconciles += 1;
+            let outcome = guard(self.driver.reconcile_instance(id, state.as_ref())).await;
+            match self.tally(outcome) {
+                Ok(report) => {
+                    tracing::debug!(
+                        driver = self.driver.name(),
+                        instance = id,
+                        ?report,
+                        "reconciled"
+                    );
+                }
+                Err(error) => {
+                    self.stats.failures += 1;
+                    tracing::warn!(driver = self.driver.name(), instance = id, %error, "dataplane reconcile failed, will retry");
+                    self.failed.insert(id, (state, error));
+                }
+            }
+        }
+        self.schedule_retry();
+    }
+
+    fn schedule_retry(&mut self) {
+        self.retry = match (self.failed.is_empty(), self.retry) {
+            (true, _) => None,
+            (false, Some((at, wait))) if at > Instant::now() => Some((at, wait)),
+            (false, previous) => {
+                let wait = previous.map_or(self.config.retry_min, |(_, w)| {
+                    (w * 2).min(self.config.retry_max)
+                });
+                Some((Instant::now() + wait, wait))
+            }
+        };
+    }
+
+    /// Counts panics; turns the outcome into what callers are told.
+    fn tally<T>(&mut self, outcome: Result<Result<T, DriverError>, Panicked>) -> Result<T, String> {
+        match outcome {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(Panicked) => {
+                self.stats.panics += 1;
+                Err("the driver panicked".into())
+            }
+        }
+    }
+}
+
+struct Panicked;
+
+/// Runs a driver call, catching a panic: the driver's state may then be off, but it is
+/// level-triggered, so the next reconcile puts things right.
+async fn guard<T>(call: impl std::future::Future<Output = T>) -> Result<T, Panicked> {
+    AssertUnwindSafe(call)
+        .catch_unwind()
+        .await
+        .map_err(|_| Panicked)
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests;
