@@ -218,7 +218,7 @@ impl MpReach {
         out[len_at] = (out.len() - len_at - 1) as u8;
         out.push(0);
         for n in &self.nlri {
-            nlri::encode_one(n, add_path, out);
+            nlri::encode(n, add_path, out);
         }
         out.extend_from_slice(&self.opaque);
     }
@@ -246,7 +246,7 @@ impl MpUnreach {
         out.extend_from_slice(&self.family.afi.to_be_bytes());
         out.push(self.family.safi);
         for n in &self.withdrawn {
-            nlri::encode_one(n, add_path, out);
+            nlri::encode(n, add_path, out);
         }
         out.extend_from_slice(&self.opaque);
     }

@@ -413,7 +413,7 @@ impl Update {
         let wlen_at = out.len();
         out.extend_from_slice(&[0, 0]);
         for n in &self.withdrawn {
-            nlri::encode_one(n, classic_add_path, out);
+            nlri::encode(n, classic_add_path, out);
         }
         let wlen = out.len() - wlen_at - 2;
         out[wlen_at..wlen_at + 2].copy_from_slice(
@@ -433,7 +433,7 @@ impl Update {
                 .to_be_bytes(),
         );
         for n in &self.nlri {
-            nlri::encode_one(n, classic_add_path, out);
+            nlri::encode(n, classic_add_path, out);
         }
         Ok(())
     }

@@ -129,7 +129,7 @@ fn decode_one(family: Family, r: &mut Reader, withdraw: bool) -> Result<Nlri, Nl
 }
 
 /// Appends the wire form of `n` (with its path id when `add_path`).
-pub(crate) fn encode_one(n: &PathNlri, add_path: bool, out: &mut Vec<u8>) {
+pub fn encode(n: &PathNlri, add_path: bool, out: &mut Vec<u8>) {
     if add_path {
         out.extend_from_slice(&n.path_id.unwrap_or(0).to_be_bytes());
     }

@@ -1,0 +1,80 @@
+//! What the speaker needs to know about one peer.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use bagpipe_wire::Family;
+
+use crate::backoff::BackoffConfig;
+
+/// Graceful restart as the restarting speaker (RFC 4724 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GracefulRestartConfig {
+    /// Seconds the peer should keep our routes when our session drops.
+    pub restart_time: u16,
+    /// Families whose forwarding state our dataplane keeps across a restart (the F bit).
+    pub forwarding_preserved: Vec<Family>,
+    /// Set when this process has just restarted (the R bit).
+    pub restarting: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerConfig {
+    /// Remote address; also the peer's identity for incoming connections.
+    pub address: IpAddr,
+    /// Remote TCP port to connect to.
+    pub port: u16,
+    /// Source address for outgoing connections.
+    pub local_address: Option<IpAddr>,
+    pub local_asn: u32,
+    /// The peer's AS; `None` means our own (iBGP).
+    pub remote_asn: Option<u32>,
+    pub router_id: Ipv4Addr,
+    /// Proposed hold time in seconds (RFC 4271 §10 suggests 90).
+    pub hold_time: u16,
+    /// Never connect out; wait for the peer.
+    pub passive: bool,
+    /// RFC 2385 TCP MD5 signature key.
+    pub md5_password: Option<String>,
+    pub families: Vec<Family>,
+    /// Families for which we accept add-path identifiers (RFC 7911 receive).
+    pub add_path_receive: Vec<Family>,
+    pub graceful_restart: Option<GracefulRestartConfig>,
+    pub connect_retry: BackoffConfig,
+    /// Ask for RFC 8654 extended messages.
+    pub extended_message: bool,
+}
+
+impl PeerConfig {
+    /// A minimal iBGP peer with the usual defaults.
+    pub fn ibgp(
+        address: IpAddr,
+        local_asn: u32,
+        router_id: Ipv4Addr,
+        families: Vec<Family>,
+    ) -> Self {
+        PeerConfig {
+            address,
+            port: 179,
+            local_address: None,
+            local_asn,
+            remote_asn: None,
+            router_id,
+            hold_time: 90,
+            passive: false,
+            md5_password: None,
+            families,
+            add_path_receive: Vec::new(),
+            graceful_restart: None,
+            connect_retry: BackoffConfig::default(),
+            extended_message: true,
+        }
+    }
+
+    pub fn remote_asn(&self) -> u32 {
+        self.remote_asn.unwrap_or(self.local_asn)
+    }
+
+    pub fn is_ibgp(&self) -> bool {
+        self.remote_asn() == self.local_asn
+    }
+}
