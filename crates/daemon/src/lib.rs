@@ -1,1 +1,3 @@
 //! The bagpipe-bgp daemon: configuration, REST API, looking glass, start-up and shutdown.
+
+pub mod config;
