@@ -68,13 +68,15 @@ pub struct VrfState {
     pub routes: BTreeMap<IpPrefix, Vec<RemoteNextHop>>,
 }
 
+/// A port attached to a VRF. A dual-stack VM is one port with an address of each family
+/// (the original's two attach requests on the same port).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VrfLocalPort {
-    /// The VM's address and the length of its subnet.
-    pub address: InterfaceAddress,
     pub mac: MacAddress,
-    /// The gateway the VM uses; this node answers for it on the port.
-    pub gateway_ip: Option<IpAddr>,
+    /// The VM's addresses, each with the length of its subnet.
+    pub addresses: Vec<InterfaceAddress>,
+    /// The gateways the VM uses; this node answers for them on the port.
+    pub gateway_ips: Vec<IpAddr>,
 }
 
 /// An address with the prefix length of its subnet (`10.0.1.5/24`): unlike an

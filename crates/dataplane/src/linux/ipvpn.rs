@@ -76,8 +76,8 @@ impl<K: Kernel> LinuxIpVpnDriver<K> {
     fn shared_gateways(&self) -> BTreeSet<IpAddr> {
         let mut seen = BTreeMap::<IpAddr, BTreeSet<u32>>::new();
         for (id, vrf) in &self.vrfs {
-            for gw in vrf.local_ports.values().filter_map(|p| p.gateway_ip) {
-                seen.entry(gw).or_default().insert(*id);
+            for gw in vrf.local_ports.values().flat_map(|p| &p.gateway_ips) {
+                seen.entry(*gw).or_default().insert(*id);
             }
         }
         seen.into_iter()
@@ -141,7 +141,7 @@ impl<K: Kernel> DataplaneDriver for LinuxIpVpnDriver<K> {
                         && vrf
                             .local_ports
                             .values()
-                            .any(|p| p.gateway_ip.is_some_and(|g| flipped.contains(&g)))
+                            .any(|p| p.gateway_ips.iter().any(|g| flipped.contains(g)))
                 })
                 .map(|(other, _)| *other)
                 .collect();
@@ -261,21 +261,22 @@ fn render(
     }
 
     for (port, p) in &vrf.local_ports {
-        let v6 = p.address.ip.is_ipv6();
         out.push(Entry::RoutedPort { name: port.clone() });
-        out.push(rule(v6, port, None));
-        out.push(route(
-            IpPrefix::host(p.address.ip),
-            ROUTE_METRIC,
-            RouteKind::Dev(port.clone()),
-        ));
-        if let Some(gw) = p.gateway_ip {
+        for a in &p.addresses {
+            out.push(rule(a.ip.is_ipv6(), port, None));
+            out.push(route(
+                IpPrefix::host(a.ip),
+                ROUTE_METRIC,
+                RouteKind::Dev(port.clone()),
+            ));
+        }
+        for gw in &p.gateway_ips {
             out.push(Entry::Addr {
                 dev: port.clone(),
-                ip: gw,
+                ip: *gw,
             });
-            if !shared_gateways.contains(&gw) {
-                out.push(rule(gw.is_ipv6(), "lo", Some(gw)));
+            if !shared_gateways.contains(gw) {
+                out.push(rule(gw.is_ipv6(), "lo", Some(*gw)));
             }
         }
     }

@@ -1,0 +1,169 @@
+//! E-VPN: VMs of one instance on three nodes reach each other over VXLAN; ARP for remote
+//! VMs is answered on their own node; other instances stay apart; withdrawals and moves
+//! are followed.
+
+use std::net::IpAddr;
+
+use bagpipe_dataplane::{
+    EvpnInstanceState, EvpnLocalPort, FloodEntry, LinuxDriverConfig, LinuxEvpnDriver, RemoteMac,
+};
+use bagpipe_wire::MacAddress;
+
+use crate::support::can_use_netns;
+use crate::support::fabric::{Fabric, Vm};
+use crate::support::node::NodeDriver;
+use crate::support::probes::{arp, ping, VxlanArpCapture};
+
+/// A VM of the test: name, node, MAC, IPv4 and IPv6 addresses.
+pub struct EvpnVm {
+    pub name: &'static str,
+    pub node: usize,
+    pub mac: &'static str,
+    pub v4: &'static str,
+    pub v6: &'static str,
+}
+
+impl EvpnVm {
+    pub fn port(&self) -> String {
+        format!("tap-{}", self.name)
+    }
+
+    pub fn plug(&self, fabric: &mut Fabric) -> String {
+        let port = self.port();
+        let (v4, v6) = (format!("{}/24", self.v4), format!("{}/64", self.v6));
+        fabric.add_vm(
+            self.node,
+            &Vm {
+                name: self.name,
+                port: &port,
+                mac: self.mac,
+                addresses: &[&v4, &v6],
+                gateways: &[],
+            },
+        )
+    }
+}
+
+pub const A: [EvpnVm; 3] = [
+    EvpnVm { name: "a1", node: 1, mac: "52:54:00:0a:00:01", v4: "10.10.0.1", v6: "fd10::1" },
+    EvpnVm { name: "a2", node: 2, mac: "52:54:00:0a:00:02", v4: "10.10.0.2", v6: "fd10::2" },
+    EvpnVm { name: "a3", node: 3, mac: "52:54:00:0a:00:03", v4: "10.10.0.3", v6: "fd10::3" },
+];
+
+/// Instance B shares the subnet of A, on nodes 1 and 2.
+const B: [EvpnVm; 2] = [
+    EvpnVm { name: "b1", node: 1, mac: "52:54:00:0b:00:01", v4: "10.10.0.11", v6: "fd10::11" },
+    EvpnVm { name: "b2", node: 2, mac: "52:54:00:0b:00:02", v4: "10.10.0.12", v6: "fd10::12" },
+];
+
+/// What the routes of `vms` make the desired state of instance `id` on `node`.
+pub fn evpn_state(id: u32, vni: u32, node: usize, vms: &[&EvpnVm]) -> EvpnInstanceState {
+    let mac = |s: &str| s.parse::<MacAddress>().unwrap();
+    let ips = |vm: &EvpnVm| vec![vm.v4.parse::<IpAddr>().unwrap(), vm.v6.parse().unwrap()];
+    EvpnInstanceState {
+        instance_id: id,
+        vni,
+        linux_bridge: None,
+        local_ports: vms
+            .iter()
+            .filter(|vm| vm.node == node)
+            .map(|vm| (vm.port(), EvpnLocalPort { mac: Some(mac(vm.mac)), ips: ips(vm) }))
+            .collect(),
+        remote_macs: vms
+            .iter()
+            .filter(|vm| vm.node != node)
+            .map(|vm| {
+                (mac(vm.mac), RemoteMac { vtep: Fabric::node_ip(vm.node), vni, ips: ips(vm) })
+            })
+            .collect(),
+        flood_list: vms
+            .iter()
+            .filter(|vm| vm.node != node)
+            .map(|vm| FloodEntry { vtep: Fabric::node_ip(vm.node), vni })
+            .collect(),
+    }
+}
+
+pub fn start_evpn(fabric: &Fabric, node: usize) -> NodeDriver<EvpnInstanceState> {
+    NodeDriver::start(&fabric.node(node), move || {
+        LinuxEvpnDriver::new(LinuxDriverConfig::new(Fabric::node_ip(node))).expect("driver")
+    })
+}
+
+fn mac_bytes(s: &str) -> [u8; 6] {
+    s.parse::<MacAddress>().unwrap().0
+}
+
+#[tokio::test]
+async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut fabric = Fabric::new("ev", 3);
+    let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let b_ns: Vec<String> = B.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
+    let a: Vec<&EvpnVm> = A.iter().collect();
+    let b: Vec<&EvpnVm> = B.iter().collect();
+    for (i, d) in drivers.iter().enumerate() {
+        d.set(1, Some(evpn_state(1, 100, i + 1, &a))).await;
+        if i < 2 {
+            d.set(2, Some(evpn_state(2, 200, i + 1, &b))).await;
+        }
+    }
+
+    for (from, to) in [(0, 1), (0, 2), (1, 2), (2, 0)] {
+        assert!(ping(&a_ns[from], A[to].v4), "{} -> {} (IPv4)", A[from].name, A[to].name);
+        assert!(ping(&a_ns[from], A[to].v6), "{} -> {} (IPv6)", A[from].name, A[to].name);
+    }
+    assert!(ping(&b_ns[0], B[1].v4), "b1 -> b2");
+    assert!(ping(&b_ns[0], B[1].v6), "b1 -> b2 (IPv6)");
+    // Same subnet, same nodes, other instance: unreachable.
+    assert!(!ping(&b_ns[0], A[1].v4), "b1 must not reach a2");
+    assert!(!ping(&a_ns[0], B[1].v4), "a1 must not reach b2");
+
+    // ARP for a remote VM of the instance: answered on node 1, nothing crosses the underlay.
+    let capture = VxlanArpCapture::start(&fabric.underlay());
+    let answer = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), A[2].v4.parse().unwrap());
+    assert_eq!(answer, Some(mac_bytes(A[2].mac)), "ARP for a3 answered with a3's MAC");
+    assert_eq!(capture.finish(), 0, "the ARP request for a3 crossed the underlay");
+
+    // An address no route told us about is flooded to the other VTEPs (the capture works).
+    let capture = VxlanArpCapture::start(&fabric.underlay());
+    let unknown = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), "10.10.0.99".parse().unwrap());
+    assert_eq!(unknown, None);
+    assert!(capture.finish() > 0, "an ARP request for an unknown address is flooded");
+}
+
+#[tokio::test]
+async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut fabric = Fabric::new("evm", 3);
+    let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
+    let all: Vec<&EvpnVm> = A.iter().collect();
+    for (i, d) in drivers.iter().enumerate() {
+        d.set(1, Some(evpn_state(1, 100, i + 1, &all))).await;
+    }
+    assert!(ping(&a_ns[0], A[2].v4), "a1 -> a3 before the withdrawal");
+
+    // a3's routes are withdrawn from node 1: its MAC, neighbour and flood entries go.
+    let without_a3: Vec<&EvpnVm> = A[..2].iter().collect();
+    drivers[0].set(1, Some(evpn_state(1, 100, 1, &without_a3))).await;
+    assert!(!ping(&a_ns[0], A[2].v4), "a1 -> a3 after the withdrawal");
+    assert!(ping(&a_ns[0], A[1].v4), "a1 -> a2 still");
+
+    // a3 moves to node 2 (same MAC and addresses) and is advertised from there.
+    fabric.unplug(3, &A[2].port());
+    let moved = EvpnVm { node: 2, ..A[2] };
+    let (v4, v6) = (format!("{}/24", moved.v4), format!("{}/64", moved.v6));
+    fabric.plug(2, &Vm { name: moved.name, port: &moved.port(), mac: moved.mac, addresses: &[&v4, &v6], gateways: &[] });
+    let after: Vec<&EvpnVm> = vec![&A[0], &A[1], &moved];
+    for (i, d) in drivers.iter().enumerate() {
+        d.set(1, Some(evpn_state(1, 100, i + 1, &after))).await;
+    }
+    assert!(ping(&a_ns[0], moved.v4), "a1 -> a3 on its new node");
+    assert!(ping(&a_ns[0], moved.v6), "a1 -> a3 on its new node (IPv6)");
+}
