@@ -1,3 +1,4 @@
 //! The bagpipe-bgp daemon: configuration, REST API, looking glass, start-up and shutdown.
 
 pub mod config;
+pub mod looking_glass;
