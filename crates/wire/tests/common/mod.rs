@@ -5,6 +5,8 @@
 //! Each test crate uses a subset of these helpers, so unused ones are expected per crate.
 #![allow(dead_code)]
 
+pub mod strategies;
+
 use std::fmt::Write as _;
 
 use bagpipe_wire::hex::Hex;
