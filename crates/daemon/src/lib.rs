@@ -1,4 +1,5 @@
 //! The bagpipe-bgp daemon: configuration, REST API, looking glass, start-up and shutdown.
 
+pub mod api;
 pub mod config;
 pub mod looking_glass;

@@ -1,0 +1,158 @@
+//! The request handlers: validate, hand over to the engine, turn its reply into HTTP.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{OriginalUri, State};
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bagpipe_vpn::request::{AttachRequest, DetachRequest};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use super::body::json_body;
+use super::command::ApiCommand;
+use super::error::HttpError;
+use super::ApiState;
+use crate::looking_glass::LOOKING_GLASS_BASE;
+
+pub(crate) async fn attach(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, HttpError> {
+    let request = AttachRequest::from_json(&json_body(&headers, body)?)?;
+    tracing::info!(?request, "local port attach received");
+    let (reply, answer) = oneshot::channel();
+    ask(&state, ApiCommand::Attach { request, reply }, answer).await??;
+    // The original's controller returned None, which its framework sent as `null`.
+    Ok(Json(Value::Null))
+}
+
+pub(crate) async fn detach(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, HttpError> {
+    let request = DetachRequest::from_json(&json_body(&headers, body)?)?;
+    tracing::info!(?request, "local port detach received");
+    let (reply, answer) = oneshot::channel();
+    ask(&state, ApiCommand::Detach { request, reply }, answer).await??;
+    Ok(Json(Value::Null))
+}
+
+pub(crate) async fn looking_glass(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Json<Value>, HttpError> {
+    let path = lg_path(uri.path())?;
+    // Links point back where the client came from, as the original built them from the
+    // request's Host header.
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map_or_else(|| state.local_addr.to_string(), str::to_owned);
+    let base_url = format!("http://{host}");
+    let (reply, answer) = oneshot::channel();
+    let command = ApiCommand::LookingGlass {
+        path,
+        base_url,
+        reply,
+    };
+    Ok(Json(ask(&state, command, answer).await??))
+}
+
+/// The decoded segments after `/looking-glass`.
+fn lg_path(uri_path: &str) -> Result<Vec<String>, HttpError> {
+    let rest = uri_path
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(LOOKING_GLASS_BASE))
+        .unwrap_or("");
+    rest.split('/')
+        .map(|segment| {
+            percent_decode(segment).ok_or_else(|| {
+                HttpError::bad_request(format!("invalid percent-encoding in {segment:?}"))
+            })
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+pub(crate) async fn ping(State(state): State<ApiState>) -> Response {
+    ([(CONTENT_TYPE, "application/json")], state.ping.json()).into_response()
+}
+
+/// `GET` on `/`, `/attach_localport`, `/detach_localport`: `{}`, as the original.
+pub(crate) async fn empty_object() -> Json<Value> {
+    Json(json!({}))
+}
+
+pub(crate) async fn method_not_allowed() -> HttpError {
+    HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this path",
+    )
+}
+
+pub(crate) async fn not_found(OriginalUri(uri): OriginalUri) -> HttpError {
+    HttpError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such path: {}", uri.path()),
+    )
+}
+
+/// Sends `command` to the engine and waits for its answer on `answer`.
+async fn ask<T>(
+    state: &ApiState,
+    command: ApiCommand,
+    answer: oneshot::Receiver<T>,
+) -> Result<T, HttpError> {
+    state
+        .commands
+        .send(command)
+        .await
+        .map_err(|_| HttpError::engine_unavailable())?;
+    match tokio::time::timeout(state.engine_timeout, answer).await {
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(_dropped)) => Err(HttpError::engine_unavailable()),
+        Err(_elapsed) => Err(HttpError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the daemon did not answer in time: retry later",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looking_glass_paths_are_decoded() {
+        assert_eq!(lg_path("/looking-glass").unwrap(), [""]);
+        assert_eq!(lg_path("/looking-glass/").unwrap(), ["", ""]);
+        assert_eq!(
+            lg_path("/looking-glass/vpns/instances/a%20b").unwrap(),
+            ["", "vpns", "instances", "a b"]
+        );
+        assert!(lg_path("/looking-glass/%zz").is_err());
+        assert!(lg_path("/looking-glass/%c3").is_err());
+    }
+}

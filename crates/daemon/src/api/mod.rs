@@ -1,0 +1,118 @@
+//! The REST API of the original bagpipe-bgp, served with axum:
+//!
+//! | path | GET | POST | other methods |
+//! |---|---|---|---|
+//! | `/` | `{}` | 405 | 405 |
+//! | `/attach_localport` | `{}` | attach ([`AttachRequest`](bagpipe_vpn::request::AttachRequest)) | 405 |
+//! | `/detach_localport` | `{}` | detach ([`DetachRequest`](bagpipe_vpn::request::DetachRequest)) | 405 |
+//! | `/ping` | the restart-detection number | 405 | 405 |
+//! | `/looking-glass[/...]` | the looking glass | 405 | 405 |
+//!
+//! Every error has a JSON body (see [`error`]); `crates/daemon/openapi.yaml` describes it
+//! all. Handlers validate the request and hand it to the engine as an [`ApiCommand`]; the
+//! server itself holds no routing state.
+
+mod body;
+pub mod command;
+mod error;
+mod handlers;
+mod ping;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::mpsc;
+
+pub use command::{ApiCommand, ApiError};
+pub use error::HttpError;
+pub use ping::PingToken;
+
+/// How long a request waits for the engine before answering 503.
+pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct ApiState {
+    pub commands: mpsc::Sender<ApiCommand>,
+    pub ping: PingToken,
+    pub engine_timeout: Duration,
+    /// Used for looking-glass links when a client sends no `Host` header.
+    pub local_addr: SocketAddr,
+}
+
+impl ApiState {
+    pub fn new(commands: mpsc::Sender<ApiCommand>, local_addr: SocketAddr) -> Self {
+        ApiState {
+            commands,
+            ping: PingToken::random(),
+            engine_timeout: DEFAULT_ENGINE_TIMEOUT,
+            local_addr,
+        }
+    }
+}
+
+pub fn router(state: ApiState) -> Router {
+    use handlers::*;
+    let get_only = || get(empty_object).fallback(method_not_allowed);
+    Router::new()
+        .route("/", get_only())
+        .route(
+            "/attach_localport",
+            get(empty_object).post(attach).fallback(method_not_allowed),
+        )
+        .route(
+            "/detach_localport",
+            get(empty_object).post(detach).fallback(method_not_allowed),
+        )
+        .route("/ping", get(ping).fallback(method_not_allowed))
+        .route(
+            "/looking-glass",
+            get(looking_glass).fallback(method_not_allowed),
+        )
+        // The original CLI asks for the root as `/looking-glass/`.
+        .route(
+            "/looking-glass/",
+            get(looking_glass).fallback(method_not_allowed),
+        )
+        .route(
+            "/looking-glass/{*path}",
+            get(looking_glass).fallback(method_not_allowed),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// A listening socket with a backlog of `backlog` connections (the default of std and
+/// tokio, 128 or 1024, is short when a rack of agents reconnects at once).
+pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// Serves the API on `listener` until `shutdown` completes; connections are kept alive
+/// between requests (HTTP/1.1) and served concurrently.
+pub async fn serve(
+    listener: TcpListener,
+    state: ApiState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // Small answers on kept-alive connections must not wait for Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,6 @@
+//! The API over real HTTP, against a fake engine task.
+
+mod client;
+mod fake_engine;
+mod http;
+mod openapi;
