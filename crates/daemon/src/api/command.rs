@@ -13,9 +13,10 @@ use crate::looking_glass::LgError;
 
 #[derive(Debug)]
 pub enum ApiCommand {
-    /// `POST /attach_localport`, validated.
+    /// `POST /attach_localport`, validated. Boxed: an attach request is ten times the size
+    /// of the other commands, and every slot of the channel would pay for it.
     Attach {
-        request: AttachRequest,
+        request: Box<AttachRequest>,
         reply: oneshot::Sender<Result<(), ApiError>>,
     },
     /// `POST /detach_localport`, validated.

@@ -22,7 +22,7 @@ pub(crate) async fn attach(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, HttpError> {
-    let request = AttachRequest::from_json(&json_body(&headers, body)?)?;
+    let request = Box::new(AttachRequest::from_json(&json_body(&headers, body)?)?);
     tracing::info!(?request, "local port attach received");
     let (reply, answer) = oneshot::channel();
     ask(&state, ApiCommand::Attach { request, reply }, answer).await??;
