@@ -303,7 +303,7 @@ impl NetlinkKernel {
         let mut m = route_header(r);
         m.attributes.push(RouteAttribute::Priority(r.metric));
         match &r.kind {
-            RouteKind::Unreachable => m.header.kind = RouteType::Unreachable,
+            RouteKind::Unreachable => {}
             RouteKind::Dev(dev) => {
                 m.header.scope = RouteScope::Link;
                 m.attributes
@@ -339,7 +339,11 @@ fn route_header(r: &RouteEntry) -> RouteMessage {
     m.header.address_family = family(r.dst.addr());
     m.header.destination_prefix_length = r.dst.length();
     m.header.protocol = RouteProtocol::Other(RT_PROTO_BAGPIPE);
-    m.header.kind = RouteType::Unicast;
+    // IPv4 only deletes a route of the type asked for.
+    m.header.kind = match r.kind {
+        RouteKind::Unreachable => RouteType::Unreachable,
+        _ => RouteType::Unicast,
+    };
     m.header.table = table_byte(r.table);
     m.attributes.push(RouteAttribute::Table(r.table));
     if r.dst.length() > 0 {

@@ -17,6 +17,13 @@ pub fn ping(ns: &str, dst: &str) -> bool {
     in_netns(ns, move || (0..3).any(|seq| echo(dst, seq)))
 }
 
+/// One ICMP echo, for checks that expect no answer (a ping that succeeds needs a few tries
+/// for address resolution; one that must fail need not wait three times).
+pub fn no_reply(ns: &str, dst: &str) -> bool {
+    let dst: IpAddr = dst.parse().expect("address");
+    in_netns(ns, move || !echo(dst, 0))
+}
+
 fn echo(dst: IpAddr, seq: u16) -> bool {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u16);
     let (domain, proto, request, reply) = match dst {

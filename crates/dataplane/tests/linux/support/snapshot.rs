@@ -5,7 +5,7 @@ use super::netns::{exec, ip};
 /// Links, static FDB entries, permanent neighbours, addresses, routes and rules of `ns`,
 /// leaving out what changes by itself (timers, learnt entries, neighbour states).
 pub fn kernel_state(ns: &str) -> String {
-    let links = strip_timers(&ip(ns, "-d link show"));
+    let links = stable(&ip(ns, "-d link show"));
     let fdb: String = exec(ns, "bridge fdb show")
         .lines()
         .filter(|l| l.contains("permanent") || l.contains("static") || l.contains(" self"))
@@ -15,7 +15,7 @@ pub fn kernel_state(ns: &str) -> String {
         links,
         fdb,
         ip(ns, "neigh show nud permanent"),
-        ip(ns, "addr show"),
+        stable(&ip(ns, "addr show")),
         ip(ns, "-4 route show table all"),
         ip(ns, "-6 route show table all"),
         ip(ns, "-4 rule show"),
@@ -24,16 +24,18 @@ pub fn kernel_state(ns: &str) -> String {
     .join("\n----\n")
 }
 
-/// Bridges print running timers (`gc_timer 212.34`) in `ip -d link`.
-fn strip_timers(text: &str) -> String {
+/// `ip` output without what the kernel changes by itself: running timers (`gc_timer
+/// 212.34`), operational states (a bridge goes from UNKNOWN to UP as its ports forward),
+/// duplicate address detection in progress.
+pub fn stable(text: &str) -> String {
     text.lines()
         .map(|line| {
             let mut out = Vec::new();
             let mut words = line.split_whitespace();
             while let Some(w) = words.next() {
-                if w.ends_with("_timer") {
+                if w.ends_with("_timer") || w == "state" {
                     words.next();
-                } else {
+                } else if w != "tentative" {
                     out.push(w);
                 }
             }
