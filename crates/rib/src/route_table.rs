@@ -1,0 +1,894 @@
+//! The route table: one owner (the engine task) calls these operations; each returns what
+//! must be sent to peers and delivered to local workers. Pure: no I/O, no clock.
+//!
+//! Routes are published by sources (BGP peers, local workers) and delivered by route target
+//! to the local workers that subscribed to it (the publish/subscribe design of the original
+//! bagpipe-bgp); best paths go to peers under the iBGP, route reflection and RT Constraint
+//! rules of `export`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
+use bagpipe_wire::message::Update;
+use bagpipe_wire::nlri::{Nlri, RtcNlri};
+use bagpipe_wire::{Family, RouteTarget};
+
+use crate::export::{eligible, uses_route_targets, Exporter, TableConfig};
+use crate::family::{
+    AddressFamily, Evpn, FlowSpec, Ipv4Unicast, Ipv6Unicast, RouteKey, Rtc, Vpnv4, Vpnv6,
+};
+use crate::interner::Interner;
+use crate::outputs::{Advert, Outputs, PeerChange, RouteEvent};
+use crate::source::{PathOrigin, Peer, Source, SourceId, SourceKind};
+use crate::subscriptions::Subscriptions;
+use crate::table::{best, Change, Path, Table};
+
+#[derive(Default)]
+pub struct Tables {
+    pub ipv4: Table<Ipv4Unicast>,
+    pub ipv6: Table<Ipv6Unicast>,
+    pub vpnv4: Table<Vpnv4>,
+    pub vpnv6: Table<Vpnv6>,
+    pub evpn: Table<Evpn>,
+    pub rtc: Table<Rtc>,
+    pub flow: Table<FlowSpec>,
+}
+
+/// Runs `$body` with `$t` bound to the table of `$family` and `$F` to its family type.
+macro_rules! with_table {
+    ($tables:expr, $family:expr, |$t:ident, $F:ident| $body:expr, $otherwise:expr) => {
+        match $family {
+            Family::IPV4_UNICAST => {
+                type $F = Ipv4Unicast;
+                let $t = &mut $tables.ipv4;
+                $body
+            }
+            Family::IPV6_UNICAST => {
+                type $F = Ipv6Unicast;
+                let $t = &mut $tables.ipv6;
+                $body
+            }
+            Family::VPNV4 => {
+                type $F = Vpnv4;
+                let $t = &mut $tables.vpnv4;
+                $body
+            }
+            Family::VPNV6 => {
+                type $F = Vpnv6;
+                let $t = &mut $tables.vpnv6;
+                $body
+            }
+            Family::EVPN => {
+                type $F = Evpn;
+                let $t = &mut $tables.evpn;
+                $body
+            }
+            Family::RTC => {
+                type $F = Rtc;
+                let $t = &mut $tables.rtc;
+                $body
+            }
+            Family::FLOWSPEC4
+            | Family::FLOWSPEC6
+            | Family::VPN_FLOWSPEC4
+            | Family::VPN_FLOWSPEC6 => {
+                type $F = FlowSpec;
+                let $t = &mut $tables.flow;
+                $body
+            }
+            _ => $otherwise,
+        }
+    };
+}
+
+/// Runs `$body` once per table.
+macro_rules! for_each_table {
+    ($tables:expr, |$t:ident, $F:ident| $body:expr) => {{
+        {
+            #[allow(dead_code)]
+            type $F = Ipv4Unicast;
+            let $t = &mut $tables.ipv4;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = Ipv6Unicast;
+            let $t = &mut $tables.ipv6;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = Vpnv4;
+            let $t = &mut $tables.vpnv4;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = Vpnv6;
+            let $t = &mut $tables.vpnv6;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = Evpn;
+            let $t = &mut $tables.evpn;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = Rtc;
+            let $t = &mut $tables.rtc;
+            $body
+        }
+        {
+            #[allow(dead_code)]
+            type $F = FlowSpec;
+            let $t = &mut $tables.flow;
+            $body
+        }
+    }};
+}
+
+/// Everything but the tables, so that a table and this state can be borrowed together.
+struct State {
+    config: TableConfig,
+    sources: HashMap<SourceId, Source>,
+    next_id: SourceId,
+    /// Peers whose session is up, in a stable order.
+    up: Vec<SourceId>,
+    subs: Subscriptions,
+    /// The local source of our RT Constraint routes.
+    rtc_source: SourceId,
+    interner: Interner,
+    /// Peers whose RTC interests changed during the current operation, with their interests
+    /// before it.
+    rtc_dirty: HashMap<SourceId, HashSet<RtcNlri>>,
+    out: Outputs,
+}
+
+pub struct RouteTable {
+    tables: Tables,
+    st: State,
+}
+
+impl State {
+    fn origin(&self, id: SourceId) -> PathOrigin {
+        self.sources[&id].origin(self.config.local_asn, self.config.router_id)
+    }
+
+    fn peer(&self, id: SourceId) -> Option<&Peer> {
+        self.sources.get(&id).and_then(|s| s.peer())
+    }
+
+    /// Delivers a path change to local subscribers and, if the best path changed, to peers.
+    fn on_change<F: AddressFamily>(&mut self, key: &F::Key, change: Change<F::Data>) {
+        let family = F::family_of(key);
+        if F::USES_ROUTE_TARGETS {
+            self.deliver_locals::<F>(family, key, &change);
+        }
+        if family == Family::RTC {
+            self.track_interests::<F>(key, &change);
+        }
+        if change.best_changed() && !self.up.is_empty() {
+            let mut exporter = Exporter::new(&self.config);
+            for &t in &self.up {
+                let Some(target) = self.sources[&t].peer() else {
+                    continue;
+                };
+                let ok = |p: &Path<F::Data>| {
+                    eligible(
+                        &self.config,
+                        family,
+                        &p.attrs,
+                        &self.sources[&p.source],
+                        t,
+                        target,
+                        &target.interests,
+                    )
+                };
+                let before = change.best_before.as_ref().filter(|p| ok(p));
+                let after = change.best_after.as_ref().filter(|p| ok(p));
+                let advert = match (before, after) {
+                    (_, Some(p)) => Advert::Announce {
+                        family,
+                        nlri: F::join(key, &p.data),
+                        attrs: exporter.attrs(&p.attrs, &self.sources[&p.source], t, target),
+                    },
+                    (Some(p), None) => Advert::Withdraw {
+                        family,
+                        nlri: F::join(key, &p.data),
+                    },
+                    (None, None) => continue,
+                };
+                self.out.peers.push(PeerChange {
+                    peer: t,
+                    key: Some(F::erase(key)),
+                    advert,
+                });
+            }
+        }
+    }
+
+    fn deliver_locals<F: AddressFamily>(
+        &mut self,
+        family: Family,
+        key: &F::Key,
+        change: &Change<F::Data>,
+    ) {
+        let workers_of = |p: &Option<Path<F::Data>>| -> Vec<SourceId> {
+            let Some(p) = p else { return Vec::new() };
+            let mut ws: Vec<SourceId> = p
+                .attrs
+                .route_targets()
+                .flat_map(|rt| self.subs.subscribers(family, &rt))
+                .filter(|w| *w != p.source)
+                .collect();
+            ws.sort_unstable();
+            ws.dedup();
+            ws
+        };
+        let new_workers = workers_of(&change.new);
+        let old_workers = workers_of(&change.old);
+        if let Some(p) = &change.new {
+            for &w in &new_workers {
+                self.out.locals.push(RouteEvent {
+                    worker: w,
+                    family,
+                    key: F::erase(key),
+                    nlri: F::join(key, &p.data),
+                    origin: self.origin(p.source),
+                    path_id: p.path_id,
+                    attrs: Some(Arc::clone(&p.attrs)),
+                });
+            }
+        }
+        if let Some(p) = &change.old {
+            for w in old_workers.into_iter().filter(|w| !new_workers.contains(w)) {
+                self.out.locals.push(RouteEvent {
+                    worker: w,
+                    family,
+                    key: F::erase(key),
+                    nlri: F::join(key, &p.data),
+                    origin: self.origin(p.source),
+                    path_id: p.path_id,
+                    attrs: None,
+                });
+            }
+        }
+    }
+
+    /// An RTC route from a peer is that peer's interest in route targets (RFC 4684 §4).
+    fn track_interests<F: AddressFamily>(&mut self, key: &F::Key, change: &Change<F::Data>) {
+        let RouteKey::Rtc(nlri) = F::erase(key) else {
+            return;
+        };
+        let source = change
+            .new
+            .as_ref()
+            .or(change.old.as_ref())
+            .map(|p| p.source)
+            .expect("a change has a path");
+        let Some(peer) = self.sources.get_mut(&source).and_then(|s| s.peer_mut()) else {
+            return;
+        };
+        let before = peer.interests.clone();
+        let changed = if change.new.is_some() {
+            peer.interests.insert(nlri)
+        } else {
+            peer.interests.remove(&nlri)
+        };
+        if changed {
+            self.rtc_dirty.entry(source).or_insert(before);
+        }
+    }
+
+    fn take(&mut self) -> Outputs {
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// Announces every eligible best path of `family` in `table` to peer `t`.
+fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Family, t: SourceId) {
+    let Some(target) = st.sources[&t].peer() else {
+        return;
+    };
+    let mut exporter = Exporter::new(&st.config);
+    for (key, paths) in table.iter() {
+        if F::family_of(key) != family {
+            continue;
+        }
+        let Some(b) = best(paths, &|s| st.origin(s)) else {
+            continue;
+        };
+        let source = &st.sources[&b.source];
+        if eligible(
+            &st.config,
+            family,
+            &b.attrs,
+            source,
+            t,
+            target,
+            &target.interests,
+        ) {
+            let attrs = exporter.attrs(&b.attrs, source, t, target);
+            st.out.peers.push(PeerChange {
+                peer: t,
+                key: Some(F::erase(key)),
+                advert: Advert::Announce {
+                    family,
+                    nlri: F::join(key, &b.data),
+                    attrs,
+                },
+            });
+        }
+    }
+}
+
+/// After a peer's RTC interests changed from `old` to its current set: announce what it now
+/// wants, withdraw what it no longer wants.
+fn reevaluate_interests<F: AddressFamily>(
+    st: &mut State,
+    table: &Table<F>,
+    t: SourceId,
+    old: &HashSet<RtcNlri>,
+) {
+    let Some(target) = st.sources[&t].peer() else {
+        return;
+    };
+    let mut exporter = Exporter::new(&st.config);
+    for (key, paths) in table.iter() {
+        let family = F::family_of(key);
+        if !uses_route_targets(family) || !target.has_family(family) {
+            continue;
+        }
+        let Some(b) = best(paths, &|s| st.origin(s)) else {
+            continue;
+        };
+        let source = &st.sources[&b.source];
+        let was = eligible(&st.config, family, &b.attrs, source, t, target, old);
+        let is = eligible(
+            &st.config,
+            family,
+            &b.attrs,
+            source,
+            t,
+            target,
+            &target.interests,
+        );
+        let advert = match (was, is) {
+            (false, true) => Advert::Announce {
+                family,
+                nlri: F::join(key, &b.data),
+                attrs: exporter.attrs(&b.attrs, source, t, target),
+            },
+            (true, false) => Advert::Withdraw {
+                family,
+                nlri: F::join(key, &b.data),
+            },
+            _ => continue,
+        };
+        st.out.peers.push(PeerChange {
+            peer: t,
+            key: Some(F::erase(key)),
+            advert,
+        });
+    }
+}
+
+/// Delivers to `worker` (or withdraws from it) the paths of `table` carrying `rt`, unless
+/// another of the worker's subscriptions already covers them.
+fn deliver_existing<F: AddressFamily>(
+    st: &mut State,
+    table: &Table<F>,
+    worker: SourceId,
+    family: Family,
+    rt: &RouteTarget,
+    add: bool,
+) {
+    for (key, paths) in table.iter() {
+        if F::family_of(key) != family {
+            continue;
+        }
+        for p in paths {
+            if p.source == worker || !p.attrs.route_targets().any(|r| r == *rt) {
+                continue;
+            }
+            let covered_otherwise = p
+                .attrs
+                .route_targets()
+                .any(|r| r != *rt && st.subs.is_subscribed(worker, family, &r));
+            if covered_otherwise {
+                continue;
+            }
+            st.out.locals.push(RouteEvent {
+                worker,
+                family,
+                key: F::erase(key),
+                nlri: F::join(key, &p.data),
+                origin: st.origin(p.source),
+                path_id: p.path_id,
+                attrs: add.then(|| Arc::clone(&p.attrs)),
+            });
+        }
+    }
+}
+
+fn insert<F: AddressFamily>(
+    st: &mut State,
+    table: &mut Table<F>,
+    nlri: &Nlri,
+    path_id: u32,
+    source: SourceId,
+    attrs: &Arc<AttributeSet>,
+) {
+    let Some((key, data)) = F::split(nlri) else {
+        return;
+    };
+    let path = Path {
+        source,
+        path_id,
+        stale: false,
+        data,
+        attrs: Arc::clone(attrs),
+    };
+    let change = table.insert(key.clone(), path, &|s| st.origin(s));
+    st.on_change::<F>(&key, change);
+}
+
+fn remove<F: AddressFamily>(
+    st: &mut State,
+    table: &mut Table<F>,
+    nlri: &Nlri,
+    path_id: u32,
+    source: SourceId,
+) {
+    let Some((key, _)) = F::split(nlri) else {
+        return;
+    };
+    if let Some(change) = table.remove(&key, source, path_id, &|s| st.origin(s)) {
+        st.on_change::<F>(&key, change);
+    }
+}
+
+/// A predicate over the paths of a table.
+type PathFilter<'a, F> =
+    &'a dyn Fn(&<F as AddressFamily>::Key, &Path<<F as AddressFamily>::Data>) -> bool;
+
+fn remove_where<F: AddressFamily>(st: &mut State, table: &mut Table<F>, pred: PathFilter<F>) {
+    for (key, change) in table.remove_where(pred, &|s| st.origin(s)) {
+        st.on_change::<F>(&key, change);
+    }
+}
+
+/// The attributes of the RT Constraint routes we originate.
+fn rtc_attributes(config: &TableConfig) -> AttributeSet {
+    AttributeSet::new(
+        Some(config.next_hop),
+        vec![
+            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
+            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
+        ],
+    )
+}
+
+impl RouteTable {
+    pub fn new(config: TableConfig) -> Self {
+        let mut st = State {
+            config,
+            sources: HashMap::new(),
+            next_id: 1,
+            up: Vec::new(),
+            subs: Subscriptions::default(),
+            rtc_source: 0,
+            interner: Interner::default(),
+            rtc_dirty: HashMap::new(),
+            out: Outputs::default(),
+        };
+        st.sources.insert(
+            0,
+            Source {
+                id: 0,
+                kind: SourceKind::Local {
+                    name: "rt-constraint".into(),
+                },
+            },
+        );
+        RouteTable {
+            tables: Tables::default(),
+            st,
+        }
+    }
+
+    pub fn config(&self) -> &TableConfig {
+        &self.st.config
+    }
+
+    fn add_source(&mut self, kind: SourceKind) -> SourceId {
+        let id = self.st.next_id;
+        self.st.next_id += 1;
+        self.st.sources.insert(id, Source { id, kind });
+        id
+    }
+
+    /// A local worker (VPN instance, API) that publishes routes and subscribes to targets.
+    pub fn add_local(&mut self, name: impl Into<String>) -> SourceId {
+        self.add_source(SourceKind::Local { name: name.into() })
+    }
+
+    /// A BGP peer, down until `peer_up`.
+    pub fn add_peer(&mut self, peer: Peer) -> SourceId {
+        self.add_source(SourceKind::Peer(peer))
+    }
+
+    pub fn source(&self, id: SourceId) -> Option<&Source> {
+        self.st.sources.get(&id)
+    }
+
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        self.st.sources.values()
+    }
+
+    pub fn origin(&self, id: SourceId) -> PathOrigin {
+        self.st.origin(id)
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// Ends an operation: peers whose RTC interests changed get the routes they now want
+    /// and lose those they no longer want; then the outputs are handed over.
+    fn finish(&mut self) -> Outputs {
+        let dirty = std::mem::take(&mut self.st.rtc_dirty);
+        let st = &mut self.st;
+        for (peer, old) in dirty {
+            if !st.peer(peer).is_some_and(|p| p.rtc_eor && p.is_up()) {
+                continue;
+            }
+            reevaluate_interests::<Vpnv4>(st, &self.tables.vpnv4, peer, &old);
+            reevaluate_interests::<Vpnv6>(st, &self.tables.vpnv6, peer, &old);
+            reevaluate_interests::<Evpn>(st, &self.tables.evpn, peer, &old);
+            reevaluate_interests::<FlowSpec>(st, &self.tables.flow, peer, &old);
+        }
+        st.take()
+    }
+
+    /// Forgets a source: its routes are withdrawn and its subscriptions removed.
+    pub fn remove_source(&mut self, id: SourceId) -> Outputs {
+        for (family, rt) in self.st.subs.of(id) {
+            self.unsubscribe_inner(id, family, rt);
+        }
+        let st = &mut self.st;
+        st.up.retain(|p| *p != id);
+        for_each_table!(self.tables, |t, F| remove_where::<F>(st, t, &|_, p| p
+            .source
+            == id));
+        st.sources.remove(&id);
+        st.rtc_dirty.remove(&id);
+        self.finish()
+    }
+
+    /// A peer's session came up with these families; sends it the routes it may have.
+    pub fn peer_up(
+        &mut self,
+        id: SourceId,
+        families: Vec<Family>,
+        local_address: Option<IpAddr>,
+    ) -> Outputs {
+        let st = &mut self.st;
+        let Some(peer) = st.sources.get_mut(&id).and_then(|s| s.peer_mut()) else {
+            return Outputs::default();
+        };
+        peer.rtc = families.contains(&Family::RTC);
+        peer.rtc_eor = false;
+        peer.local_address = local_address;
+        peer.families = families.clone();
+        let rtc = peer.rtc;
+        if !st.up.contains(&id) {
+            st.up.push(id);
+        }
+        // RT Constraint first, so that the peer knows what to send us before it sends it
+        // (RFC 4684 §6); VPN families wait for the peer's RTC End-of-RIB.
+        let mut ordered = families;
+        ordered.sort_by_key(|f| *f != Family::RTC);
+        for family in ordered {
+            if rtc && uses_route_targets(family) {
+                continue;
+            }
+            self.sync(id, family);
+        }
+        self.finish()
+    }
+
+    /// Queues every route of `family` the peer may have, then End-of-RIB.
+    fn sync(&mut self, id: SourceId, family: Family) {
+        let st = &mut self.st;
+        with_table!(
+            self.tables,
+            family,
+            |t, F| sync_family::<F>(st, t, family, id),
+            ()
+        );
+        st.out.peers.push(PeerChange {
+            peer: id,
+            key: None,
+            advert: Advert::EndOfRib(family),
+        });
+    }
+
+    /// Re-sends every route of `family` to a peer that asked (ROUTE-REFRESH, RFC 2918).
+    pub fn resend(&mut self, id: SourceId, family: Family) -> Outputs {
+        if self.st.peer(id).is_some_and(|p| {
+            p.has_family(family) && !(p.rtc && !p.rtc_eor && uses_route_targets(family))
+        }) {
+            self.sync(id, family);
+        }
+        self.finish()
+    }
+
+    /// A peer's session went down. With `graceful`, its routes stay, marked stale, until
+    /// `purge_stale` (RFC 4724 §4.2); otherwise they are withdrawn now.
+    pub fn peer_down(&mut self, id: SourceId, graceful: bool) -> Outputs {
+        let st = &mut self.st;
+        st.up.retain(|p| *p != id);
+        let Some(peer) = st.sources.get_mut(&id).and_then(|s| s.peer_mut()) else {
+            return Outputs::default();
+        };
+        peer.families.clear();
+        peer.rtc_eor = false;
+        peer.restarting = graceful;
+        if graceful {
+            for_each_table!(self.tables, |t, F| t.mark_stale(id));
+        } else {
+            for_each_table!(self.tables, |t, F| remove_where::<F>(st, t, &|_, p| p
+                .source
+                == id));
+        }
+        st.rtc_dirty.remove(&id);
+        self.finish()
+    }
+
+    /// Removes the stale routes of a peer: of one family after its End-of-RIB, or all when
+    /// the restart timer expires.
+    pub fn purge_stale(&mut self, id: SourceId, family: Option<Family>) -> Outputs {
+        let st = &mut self.st;
+        match family {
+            Some(f) => with_table!(
+                self.tables,
+                f,
+                |t, F| remove_where::<F>(st, t, &|k, p| p.source == id
+                    && p.stale
+                    && F::family_of(k) == f),
+                ()
+            ),
+            None => {
+                for_each_table!(self.tables, |t, F| remove_where::<F>(st, t, &|_, p| p
+                    .source
+                    == id
+                    && p.stale));
+                if let Some(p) = st.sources.get_mut(&id).and_then(|s| s.peer_mut()) {
+                    p.restarting = false;
+                }
+            }
+        }
+        self.finish()
+    }
+
+    /// Whether a peer still has stale routes (graceful restart in progress).
+    pub fn is_restarting(&self, id: SourceId) -> bool {
+        self.st.peer(id).is_some_and(|p| p.restarting)
+    }
+
+    /// An UPDATE from a peer. With `treat_as_withdraw` (RFC 7606), everything it announces is
+    /// withdrawn instead.
+    pub fn receive(&mut self, id: SourceId, update: &Update, treat_as_withdraw: bool) -> Outputs {
+        let Some(peer) = self.st.peer(id) else {
+            return Outputs::default();
+        };
+        let ebgp = peer.asn != self.st.config.local_asn;
+        let families = peer.families.clone();
+        if let Some(family) = update.is_end_of_rib() {
+            return self.end_of_rib(id, family);
+        }
+        let st = &mut self.st;
+        for (family, pn) in update.withdrawals() {
+            if families.contains(&family) {
+                with_table!(
+                    self.tables,
+                    family,
+                    |t, F| remove::<F>(st, t, &pn.nlri, pn.path_id.unwrap_or(0), id),
+                    ()
+                );
+            }
+        }
+        let mut announced = update.announced().peekable();
+        if announced.peek().is_some() {
+            let (_, nh, _) = *announced.peek().expect("peeked");
+            let attrs = AttributeSet::new(nh, update.attributes.clone());
+            // RFC 4456 §8 and RFC 4271 §9.1.2: our own reflected routes and AS loops are
+            // ignored, as withdrawals.
+            let looped = attrs.originator_id() == Some(st.config.router_id)
+                || st
+                    .config
+                    .cluster_id
+                    .is_some_and(|c| attrs.cluster_list().contains(&c))
+                || (ebgp
+                    && attrs
+                        .as_path()
+                        .is_some_and(|p| p.contains(st.config.local_asn)));
+            let withdraw = treat_as_withdraw || looped;
+            let mut attrs_for_nh: Option<(Option<IpAddr>, Arc<AttributeSet>)> = None;
+            for (family, nh, pn) in announced {
+                if !families.contains(&family) {
+                    continue;
+                }
+                let path_id = pn.path_id.unwrap_or(0);
+                if withdraw {
+                    with_table!(
+                        self.tables,
+                        family,
+                        |t, F| remove::<F>(st, t, &pn.nlri, path_id, id),
+                        ()
+                    );
+                    continue;
+                }
+                let shared = match &attrs_for_nh {
+                    Some((n, a)) if *n == nh => Arc::clone(a),
+                    _ => {
+                        let a = st.interner.intern(AttributeSet {
+                            next_hop: nh,
+                            ..attrs.clone()
+                        });
+                        attrs_for_nh = Some((nh, Arc::clone(&a)));
+                        a
+                    }
+                };
+                with_table!(
+                    self.tables,
+                    family,
+                    |t, F| insert::<F>(st, t, &pn.nlri, path_id, id, &shared),
+                    ()
+                );
+            }
+        }
+        self.finish()
+    }
+
+    /// A peer's End-of-RIB for `family`: stale routes of that family go; after the RTC one,
+    /// the peer gets its VPN routes (RFC 4684 §6).
+    fn end_of_rib(&mut self, id: SourceId, family: Family) -> Outputs {
+        let out = self.purge_stale(id, Some(family));
+        self.st.out = out;
+        if family == Family::RTC {
+            let families = match self.st.sources.get_mut(&id).and_then(|s| s.peer_mut()) {
+                Some(p) if p.rtc && !p.rtc_eor => {
+                    p.rtc_eor = true;
+                    p.families.clone()
+                }
+                _ => Vec::new(),
+            };
+            for f in families.into_iter().filter(|f| uses_route_targets(*f)) {
+                self.sync(id, f);
+            }
+        }
+        self.finish()
+    }
+
+    /// A peer negotiated RT Constraint but sent no RTC End-of-RIB in time: send it its VPN
+    /// routes anyway (filtered by what RTC routes it did send).
+    pub fn rtc_eor_timeout(&mut self, id: SourceId) -> Outputs {
+        self.end_of_rib(id, Family::RTC)
+    }
+
+    /// A route published by a local worker.
+    pub fn announce_local(&mut self, id: SourceId, nlri: &Nlri, attrs: AttributeSet) -> Outputs {
+        let st = &mut self.st;
+        let attrs = st.interner.intern(attrs);
+        let family = nlri.family();
+        with_table!(
+            self.tables,
+            family,
+            |t, F| insert::<F>(st, t, nlri, 0, id, &attrs),
+            ()
+        );
+        self.finish()
+    }
+
+    pub fn withdraw_local(&mut self, id: SourceId, nlri: &Nlri) -> Outputs {
+        let st = &mut self.st;
+        let family = nlri.family();
+        with_table!(
+            self.tables,
+            family,
+            |t, F| remove::<F>(st, t, nlri, 0, id),
+            ()
+        );
+        self.finish()
+    }
+
+    /// A local worker imports routes of `family` carrying `rt`: it gets those already known,
+    /// and RT Constraint announces our interest to peers.
+    pub fn subscribe(&mut self, id: SourceId, family: Family, rt: RouteTarget) -> Outputs {
+        let st = &mut self.st;
+        let Some(first) = st.subs.add(id, family, rt) else {
+            return Outputs::default();
+        };
+        with_table!(
+            self.tables,
+            family,
+            |t, F| deliver_existing::<F>(st, t, id, family, &rt, true),
+            ()
+        );
+        if first {
+            let nlri = Nlri::Rtc(RtcNlri::new(st.config.local_asn, rt));
+            let attrs = st.interner.intern(rtc_attributes(&st.config));
+            let rtc_source = st.rtc_source;
+            insert::<Rtc>(st, &mut self.tables.rtc, &nlri, 0, rtc_source, &attrs);
+        }
+        self.finish()
+    }
+
+    pub fn unsubscribe(&mut self, id: SourceId, family: Family, rt: RouteTarget) -> Outputs {
+        self.unsubscribe_inner(id, family, rt);
+        self.finish()
+    }
+
+    fn unsubscribe_inner(&mut self, id: SourceId, family: Family, rt: RouteTarget) {
+        let st = &mut self.st;
+        let Some(last) = st.subs.remove(id, family, rt) else {
+            return;
+        };
+        with_table!(
+            self.tables,
+            family,
+            |t, F| deliver_existing::<F>(st, t, id, family, &rt, false),
+            ()
+        );
+        if last {
+            let nlri = Nlri::Rtc(RtcNlri::new(st.config.local_asn, rt));
+            let rtc_source = st.rtc_source;
+            remove::<Rtc>(st, &mut self.tables.rtc, &nlri, 0, rtc_source);
+        }
+    }
+
+    /// Route targets some local worker imports.
+    pub fn imported_targets(&self) -> Vec<RouteTarget> {
+        self.st.subs.targets().copied().collect()
+    }
+
+    /// Paths received from peers, and published locally (the looking glass route counts).
+    pub fn path_counts(&self) -> (usize, usize) {
+        let mut from_peers = 0;
+        let mut local = 0;
+        let sources = &self.st.sources;
+        let is_peer = |s: SourceId| sources.get(&s).is_some_and(|s| s.peer().is_some());
+        macro_rules! count {
+            ($t:expr) => {{
+                from_peers += $t.count_paths(|p| is_peer(p.source));
+                local += $t.count_paths(|p| !is_peer(p.source) && p.source != 0);
+            }};
+        }
+        count!(self.tables.ipv4);
+        count!(self.tables.ipv6);
+        count!(self.tables.vpnv4);
+        count!(self.tables.vpnv6);
+        count!(self.tables.evpn);
+        count!(self.tables.rtc);
+        count!(self.tables.flow);
+        (from_peers, local)
+    }
+
+    pub fn interned_attribute_sets(&self) -> usize {
+        self.st.interner.len()
+    }
+
+    /// RTC interests of a peer, for the looking glass and tests.
+    pub fn interests(&self, id: SourceId) -> Vec<RtcNlri> {
+        self.st
+            .peer(id)
+            .map(|p| p.interests.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
