@@ -42,6 +42,9 @@ fuzz_target!(|data: &[u8]| {
         .to_bytes(&ctx)
         .expect("a message that decoded cleanly re-encodes");
     let redecoded = Message::decode(&again, &ctx).expect("a re-encoded message decodes");
-    assert_eq!(redecoded.message, decoded.message, "re-encoding changed the value");
+    assert_eq!(
+        redecoded.message, decoded.message,
+        "re-encoding changed the value"
+    );
     assert!(redecoded.issues.is_empty(), "{:?}", redecoded.issues);
 });
