@@ -123,13 +123,13 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     assert!(no_reply(&a_ns[0], B[1].v4), "a1 must not reach b2");
 
     // ARP for a remote VM of the instance: answered on node 1, nothing crosses the underlay.
-    let capture = VxlanArpCapture::start(&fabric.underlay());
+    let capture = VxlanArpCapture::start(&fabric.underlay(), A[2].v4.parse().unwrap());
     let answer = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), A[2].v4.parse().unwrap());
     assert_eq!(answer, Some(mac_bytes(A[2].mac)), "ARP for a3 answered with a3's MAC");
     assert_eq!(capture.finish(), 0, "the ARP request for a3 crossed the underlay");
 
     // An address no route told us about is flooded to the other VTEPs (the capture works).
-    let capture = VxlanArpCapture::start(&fabric.underlay());
+    let capture = VxlanArpCapture::start(&fabric.underlay(), "10.10.0.99".parse().unwrap());
     let unknown = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), "10.10.0.99".parse().unwrap());
     assert_eq!(unknown, None);
     assert!(capture.finish() > 0, "an ARP request for an unknown address is flooded");

@@ -89,14 +89,15 @@ pub fn arp(ns: &str, ifname: &str, own_mac: [u8; 6], own_ip: Ipv4Addr, target: I
     })
 }
 
-/// Counts VXLAN-encapsulated ARP frames seen on any interface of a namespace.
+/// Counts VXLAN-encapsulated broadcast ARP requests for one address, seen on any interface
+/// of a namespace (unicast requests are the kernel re-checking a neighbour it knows).
 pub struct VxlanArpCapture {
     stop: Arc<AtomicBool>,
     thread: JoinHandle<usize>,
 }
 
 impl VxlanArpCapture {
-    pub fn start(ns: &str) -> Self {
+    pub fn start(ns: &str, target: Ipv4Addr) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready) = std::sync::mpsc::channel();
         let ns = ns.to_string();
@@ -112,7 +113,7 @@ impl VxlanArpCapture {
             let mut buf = [0u8; 2048];
             while !flag.load(Ordering::Relaxed) {
                 if let Some(n) = fd.recv(&mut buf) {
-                    count += usize::from(is_vxlan_arp(&buf[..n]));
+                    count += usize::from(is_vxlan_arp_request(&buf[..n], target));
                 }
             }
             count
@@ -129,13 +130,19 @@ impl VxlanArpCapture {
     }
 }
 
-fn is_vxlan_arp(f: &[u8]) -> bool {
+fn is_vxlan_arp_request(f: &[u8], target: Ipv4Addr) -> bool {
     if f.len() < 14 + 20 || f[12..14] != [8, 0] || f[14 + 9] != 17 {
         return false;
     }
     let udp = 14 + usize::from(f[14] & 0xf) * 4;
     let inner = udp + 8 + 8;
-    f.len() >= inner + 14 && f[udp + 2..udp + 4] == 4789u16.to_be_bytes() && f[inner + 12..inner + 14] == [8, 6]
+    let arp = inner + 14;
+    f.len() >= arp + 28
+        && f[udp + 2..udp + 4] == 4789u16.to_be_bytes()
+        && f[inner..inner + 6] == [0xff; 6]
+        && f[inner + 12..inner + 14] == [8, 6]
+        && f[arp + 6..arp + 8] == [0, 1]
+        && f[arp + 24..arp + 28] == target.octets()
 }
 
 fn checksum(data: &[u8]) -> u16 {
