@@ -20,7 +20,8 @@
 //! check_linux_config(&LinuxDriverConfig, Option<IpVpnEncapsulation>)   at start-up
 //! DummyDriver<State>                  records calls and resulting states
 //! LinuxEvpnDriver / LinuxIpVpnDriver  netlink, in the calling thread's network namespace
-//! cleanup::remove_owned_entries()     what bagpipe-bgp-cleanup runs
+//! watch_learned_macs(capacity)       MACs our bridges learn on ports (attach without MAC)
+//! remove_owned_entries()             what bagpipe-bgp-cleanup runs
 //! ```
 //!
 //! Drivers are level-triggered: each update says what an instance should be; the driver
@@ -52,7 +53,7 @@ pub use config::{
 };
 pub use driver::{DataplaneDriver, DriverError, ReconcileReport};
 pub use dummy::{DummyCall, DummyDriver, Record};
-pub use linux::{LinuxEvpnDriver, LinuxIpVpnDriver};
+pub use linux::{watch_learned_macs, LearnedMac, LinuxEvpnDriver, LinuxIpVpnDriver};
 pub use model::{
     Encapsulation, EvpnInstanceState, EvpnLocalPort, FloodEntry, InterfaceAddress, RemoteMac,
     RemoteNextHop, VrfLocalPort, VrfState,

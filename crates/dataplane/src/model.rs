@@ -31,7 +31,8 @@ pub struct EvpnInstanceState {
 
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
 pub struct EvpnLocalPort {
-    /// `None` when the attach request gave no MAC: see [`crate::linux::MacLearner`].
+    /// `None` when the attach request gave no MAC: [`crate::watch_learned_macs`] reports the
+    /// MACs the bridge learns on the port.
     pub mac: Option<MacAddress>,
     pub ips: Vec<IpAddr>,
 }

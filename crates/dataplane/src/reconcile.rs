@@ -37,7 +37,7 @@ pub struct Reconciler<K> {
 }
 
 impl<K: Kernel> Reconciler<K> {
-    pub fn new(kernel: K, classify: Classify) -> Self {
+    pub(crate) fn new(kernel: K, classify: Classify) -> Self {
         Reconciler {
             kernel,
             installed: BTreeMap::new(),
@@ -48,16 +48,16 @@ impl<K: Kernel> Reconciler<K> {
         }
     }
 
-    pub fn installed(&self) -> impl Iterator<Item = &Entry> {
+    pub(crate) fn installed(&self) -> impl Iterator<Item = &Entry> {
         self.installed.values()
     }
 
-    pub fn unclaimed_count(&self) -> usize {
+    pub(crate) fn unclaimed_count(&self) -> usize {
         self.unclaimed.len()
     }
 
     /// Makes `entries` the whole claim of instance `id` and applies the difference.
-    pub async fn reconcile(
+    pub(crate) async fn reconcile(
         &mut self,
         id: u32,
         entries: Vec<Entry>,
@@ -97,7 +97,7 @@ impl<K: Kernel> Reconciler<K> {
 
     /// Forgets what we believed and adopts what the kernel holds of ours, then re-applies
     /// every claim (so drift made while we were not looking heals).
-    pub async fn resync(&mut self) -> Result<ReconcileReport, DriverError> {
+    pub(crate) async fn resync(&mut self) -> Result<ReconcileReport, DriverError> {
         let found = self
             .kernel
             .dump_owned()
@@ -120,7 +120,7 @@ impl<K: Kernel> Reconciler<K> {
     }
 
     /// Removes what `resync` adopted and no instance claimed since.
-    pub async fn sweep_unclaimed(&mut self) -> Result<ReconcileReport, DriverError> {
+    pub(crate) async fn sweep_unclaimed(&mut self) -> Result<ReconcileReport, DriverError> {
         let keys = std::mem::take(&mut self.unclaimed);
         self.converge(keys).await
     }
@@ -259,7 +259,7 @@ fn link_name(entry: &Entry) -> Option<String> {
 
 /// Whether changing a link means deleting and creating it again (only the bridge a VXLAN
 /// device is plugged into can change in place).
-pub fn recreates(old: &Entry, new: &Entry) -> bool {
+pub(crate) fn recreates(old: &Entry, new: &Entry) -> bool {
     match (old, new) {
         (Entry::Vxlan(a), Entry::Vxlan(b)) => {
             (a.vni, a.local, a.dst_port) != (b.vni, b.local, b.dst_port)

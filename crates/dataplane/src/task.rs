@@ -150,6 +150,10 @@ struct Stats {
     reconciles: u64,
     failures: u64,
     panics: u64,
+    /// Kernel entries created, changed and removed by successful reconciles.
+    created: u64,
+    changed: u64,
+    removed: u64,
 }
 
 struct Runner<D: DataplaneDriver> {
@@ -247,6 +251,9 @@ impl<D: DataplaneDriver> Runner<D> {
             let outcome = guard(self.driver.reconcile_instance(id, state.as_ref())).await;
             match self.tally(outcome) {
                 Ok(report) => {
+                    self.stats.created += report.created as u64;
+                    self.stats.changed += report.changed as u64;
+                    self.stats.removed += report.removed as u64;
                     tracing::debug!(
                         driver = self.driver.name(),
                         instance = id,

@@ -138,7 +138,7 @@ pub enum Key {
 }
 
 impl Entry {
-    pub fn key(&self) -> Key {
+    pub(crate) fn key(&self) -> Key {
         match self {
             Entry::Bridge { name } => Key::Link(name.clone()),
             Entry::Vxlan(v) => Key::Link(v.name.clone()),
@@ -171,7 +171,7 @@ impl Entry {
     }
 
     /// Order of creation: what an entry needs comes before it; removal goes backwards.
-    pub fn stage(&self) -> u8 {
+    pub(crate) fn stage(&self) -> u8 {
         match self {
             Entry::Bridge { .. } => 0,
             Entry::Vxlan(_) => 1,
@@ -183,7 +183,7 @@ impl Entry {
 
     /// Whether an installed entry (`self`) already is what `wanted` asks for. Equality,
     /// except that a VXLAN device with no MAC asked keeps the one the kernel chose.
-    pub fn satisfies(&self, wanted: &Entry) -> bool {
+    pub(crate) fn satisfies(&self, wanted: &Entry) -> bool {
         match (self, wanted) {
             (Entry::Vxlan(have), Entry::Vxlan(want)) if want.mac.is_none() => {
                 VxlanDevice {
@@ -196,7 +196,7 @@ impl Entry {
     }
 
     /// The device names this entry lives on or refers to.
-    pub fn devices(&self) -> Vec<&str> {
+    pub(crate) fn devices(&self) -> Vec<&str> {
         match self {
             Entry::Bridge { name } | Entry::RoutedPort { name } => vec![name],
             Entry::Vxlan(v) => [Some(v.name.as_str()), v.bridge.as_deref()]

@@ -23,7 +23,7 @@ struct State {
 }
 
 impl FakeKernel {
-    pub fn with_devices(devices: &[&str]) -> Self {
+    pub(crate) fn with_devices(devices: &[&str]) -> Self {
         let kernel = FakeKernel::default();
         kernel.lock().foreign_devices = devices.iter().map(|d| d.to_string()).collect();
         kernel.lock().foreign_devices.insert("lo".into());
@@ -34,21 +34,21 @@ impl FakeKernel {
         self.state.lock().expect("fake kernel")
     }
 
-    pub fn entries(&self) -> Vec<Entry> {
+    pub(crate) fn entries(&self) -> Vec<Entry> {
         self.lock().entries.values().cloned().collect()
     }
 
     /// Every operation applied so far, then forgets them.
-    pub fn take_applied(&self) -> Vec<Op> {
+    pub(crate) fn take_applied(&self) -> Vec<Op> {
         std::mem::take(&mut self.lock().applied)
     }
 
-    pub fn refuse(&self, refuse: Option<fn(&Op) -> bool>) {
+    pub(crate) fn refuse(&self, refuse: Option<fn(&Op) -> bool>) {
         self.lock().refuse = refuse;
     }
 
     /// Adds an entry behind the driver's back, as a previous run would have left it.
-    pub fn plant(&self, entry: Entry) {
+    pub(crate) fn plant(&self, entry: Entry) {
         self.lock().entries.insert(entry.key(), entry);
     }
 }

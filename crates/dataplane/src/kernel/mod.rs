@@ -27,15 +27,7 @@ pub enum Op {
 }
 
 impl Op {
-    /// The entry the kernel will hold after the operation (`None` after a removal).
-    pub fn result(&self) -> Option<&Entry> {
-        match self {
-            Op::Create(e) | Op::Change { new: e, .. } => Some(e),
-            Op::Remove(_) => None,
-        }
-    }
-
-    pub fn entry(&self) -> &Entry {
+    pub(crate) fn entry(&self) -> &Entry {
         match self {
             Op::Create(e) | Op::Change { new: e, .. } | Op::Remove(e) => e,
         }

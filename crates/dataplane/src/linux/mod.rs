@@ -4,9 +4,11 @@
 
 mod evpn;
 mod ipvpn;
+mod learn;
 
 pub use evpn::LinuxEvpnDriver;
 pub use ipvpn::LinuxIpVpnDriver;
+pub use learn::{watch_learned_macs, LearnedMac};
 
 use serde_json::json;
 

@@ -45,7 +45,10 @@ async fn cleanup_removes_ours_and_nothing_else() {
     for command in FOREIGN {
         ip(&node, command);
     }
-    exec(&node, "bridge fdb append 00:00:00:00:00:00 dev vxfor dst 192.0.2.9");
+    exec(
+        &node,
+        "bridge fdb append 00:00:00:00:00:00 dev vxfor dst 192.0.2.9",
+    );
     let foreign = foreign_state(&node);
 
     let evpn_vms: Vec<&EvpnVm> = A[..2].iter().collect();
@@ -65,28 +68,51 @@ async fn cleanup_removes_ours_and_nothing_else() {
     assert!(ip(&node, "link show").contains("bpvx-1"));
 
     let report = in_netns(&node, || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(remove_owned_entries()).expect("cleanup")
     });
     assert!(report.removed > 10, "{report:?}");
 
     let links = ip(&node, "link show");
     assert!(!links.contains("bpv"), "{links}");
-    for what in ["-4 route show table all", "-6 route show table all", "-4 rule show", "-6 rule show", "neigh show", "addr show"] {
+    for what in [
+        "-4 route show table all",
+        "-6 route show table all",
+        "-4 rule show",
+        "-6 rule show",
+        "neigh show",
+        "addr show",
+    ] {
         let out = ip(&node, what);
         assert!(!out.contains("proto 19"), "{what}: {out}");
     }
     for gateway in ["10.20.1.1", "fd20:1::1"] {
-        assert!(!ip(&node, "addr show").contains(gateway), "gateway address {gateway} left");
+        assert!(
+            !ip(&node, "addr show").contains(gateway),
+            "gateway address {gateway} left"
+        );
     }
-    assert_eq!(foreign_state(&node), foreign, "entries of others were touched");
+    assert_eq!(
+        foreign_state(&node),
+        foreign,
+        "entries of others were touched"
+    );
     // The VM ports themselves are the agent's: still there, out of any bridge.
-    assert!(links.contains("tap-a1") && links.contains("tap-r1"), "{links}");
+    assert!(
+        links.contains("tap-a1") && links.contains("tap-r1"),
+        "{links}"
+    );
     assert!(!ip(&node, "-d link show tap-a1").contains("master"));
 
     // Nothing left to remove: a second run is a no-op.
     let again = in_netns(&node, || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(remove_owned_entries()).expect("cleanup")
     });
     assert_eq!(again.removed, 0);

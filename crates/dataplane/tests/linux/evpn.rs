@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 
 use bagpipe_dataplane::{
-    EvpnInstanceState, EvpnLocalPort, FloodEntry, LinuxDriverConfig, LinuxEvpnDriver, RemoteMac,
+    watch_learned_macs, EvpnInstanceState, EvpnLocalPort, FloodEntry, LearnedMac,
+    LinuxDriverConfig, LinuxEvpnDriver, RemoteMac,
 };
 use bagpipe_wire::MacAddress;
 
@@ -45,15 +46,45 @@ impl EvpnVm {
 }
 
 pub const A: [EvpnVm; 3] = [
-    EvpnVm { name: "a1", node: 1, mac: "52:54:00:0a:00:01", v4: "10.10.0.1", v6: "fd10::1" },
-    EvpnVm { name: "a2", node: 2, mac: "52:54:00:0a:00:02", v4: "10.10.0.2", v6: "fd10::2" },
-    EvpnVm { name: "a3", node: 3, mac: "52:54:00:0a:00:03", v4: "10.10.0.3", v6: "fd10::3" },
+    EvpnVm {
+        name: "a1",
+        node: 1,
+        mac: "52:54:00:0a:00:01",
+        v4: "10.10.0.1",
+        v6: "fd10::1",
+    },
+    EvpnVm {
+        name: "a2",
+        node: 2,
+        mac: "52:54:00:0a:00:02",
+        v4: "10.10.0.2",
+        v6: "fd10::2",
+    },
+    EvpnVm {
+        name: "a3",
+        node: 3,
+        mac: "52:54:00:0a:00:03",
+        v4: "10.10.0.3",
+        v6: "fd10::3",
+    },
 ];
 
 /// Instance B shares the subnet of A, on nodes 1 and 2.
 const B: [EvpnVm; 2] = [
-    EvpnVm { name: "b1", node: 1, mac: "52:54:00:0b:00:01", v4: "10.10.0.11", v6: "fd10::11" },
-    EvpnVm { name: "b2", node: 2, mac: "52:54:00:0b:00:02", v4: "10.10.0.12", v6: "fd10::12" },
+    EvpnVm {
+        name: "b1",
+        node: 1,
+        mac: "52:54:00:0b:00:01",
+        v4: "10.10.0.11",
+        v6: "fd10::11",
+    },
+    EvpnVm {
+        name: "b2",
+        node: 2,
+        mac: "52:54:00:0b:00:02",
+        v4: "10.10.0.12",
+        v6: "fd10::12",
+    },
 ];
 
 /// What the routes of `vms` make the desired state of instance `id` on `node`.
@@ -67,19 +98,37 @@ pub fn evpn_state(id: u32, vni: u32, node: usize, vms: &[&EvpnVm]) -> EvpnInstan
         local_ports: vms
             .iter()
             .filter(|vm| vm.node == node)
-            .map(|vm| (vm.port(), EvpnLocalPort { mac: Some(mac(vm.mac)), ips: ips(vm) }))
+            .map(|vm| {
+                (
+                    vm.port(),
+                    EvpnLocalPort {
+                        mac: Some(mac(vm.mac)),
+                        ips: ips(vm),
+                    },
+                )
+            })
             .collect(),
         remote_macs: vms
             .iter()
             .filter(|vm| vm.node != node)
             .map(|vm| {
-                (mac(vm.mac), RemoteMac { vtep: Fabric::node_ip(vm.node), vni, ips: ips(vm) })
+                (
+                    mac(vm.mac),
+                    RemoteMac {
+                        vtep: Fabric::node_ip(vm.node),
+                        vni,
+                        ips: ips(vm),
+                    },
+                )
             })
             .collect(),
         flood_list: vms
             .iter()
             .filter(|vm| vm.node != node)
-            .map(|vm| FloodEntry { vtep: Fabric::node_ip(vm.node), vni })
+            .map(|vm| FloodEntry {
+                vtep: Fabric::node_ip(vm.node),
+                vni,
+            })
             .collect(),
     }
 }
@@ -113,8 +162,18 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     }
 
     for (from, to) in [(0, 1), (0, 2), (1, 2), (2, 0)] {
-        assert!(ping(&a_ns[from], A[to].v4), "{} -> {} (IPv4)", A[from].name, A[to].name);
-        assert!(ping(&a_ns[from], A[to].v6), "{} -> {} (IPv6)", A[from].name, A[to].name);
+        assert!(
+            ping(&a_ns[from], A[to].v4),
+            "{} -> {} (IPv4)",
+            A[from].name,
+            A[to].name
+        );
+        assert!(
+            ping(&a_ns[from], A[to].v6),
+            "{} -> {} (IPv6)",
+            A[from].name,
+            A[to].name
+        );
     }
     assert!(ping(&b_ns[0], B[1].v4), "b1 -> b2");
     assert!(ping(&b_ns[0], B[1].v6), "b1 -> b2 (IPv6)");
@@ -124,15 +183,38 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
 
     // ARP for a remote VM of the instance: answered on node 1, nothing crosses the underlay.
     let capture = VxlanArpCapture::start(&fabric.underlay(), A[2].v4.parse().unwrap());
-    let answer = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), A[2].v4.parse().unwrap());
-    assert_eq!(answer, Some(mac_bytes(A[2].mac)), "ARP for a3 answered with a3's MAC");
-    assert_eq!(capture.finish(), 0, "the ARP request for a3 crossed the underlay");
+    let answer = arp(
+        &a_ns[0],
+        "eth0",
+        mac_bytes(A[0].mac),
+        A[0].v4.parse().unwrap(),
+        A[2].v4.parse().unwrap(),
+    );
+    assert_eq!(
+        answer,
+        Some(mac_bytes(A[2].mac)),
+        "ARP for a3 answered with a3's MAC"
+    );
+    assert_eq!(
+        capture.finish(),
+        0,
+        "the ARP request for a3 crossed the underlay"
+    );
 
     // An address no route told us about is flooded to the other VTEPs (the capture works).
     let capture = VxlanArpCapture::start(&fabric.underlay(), "10.10.0.99".parse().unwrap());
-    let unknown = arp(&a_ns[0], "eth0", mac_bytes(A[0].mac), A[0].v4.parse().unwrap(), "10.10.0.99".parse().unwrap());
+    let unknown = arp(
+        &a_ns[0],
+        "eth0",
+        mac_bytes(A[0].mac),
+        A[0].v4.parse().unwrap(),
+        "10.10.0.99".parse().unwrap(),
+    );
     assert_eq!(unknown, None);
-    assert!(capture.finish() > 0, "an ARP request for an unknown address is flooded");
+    assert!(
+        capture.finish() > 0,
+        "an ARP request for an unknown address is flooded"
+    );
 }
 
 #[tokio::test]
@@ -151,7 +233,9 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
 
     // a3's routes are withdrawn from node 1: its MAC, neighbour and flood entries go.
     let without_a3: Vec<&EvpnVm> = A[..2].iter().collect();
-    drivers[0].set(1, Some(evpn_state(1, 100, 1, &without_a3))).await;
+    drivers[0]
+        .set(1, Some(evpn_state(1, 100, 1, &without_a3)))
+        .await;
     assert!(no_reply(&a_ns[0], A[2].v4), "a1 -> a3 after the withdrawal");
     assert!(ping(&a_ns[0], A[1].v4), "a1 -> a2 still");
 
@@ -159,11 +243,86 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
     fabric.unplug(3, &A[2].port());
     let moved = EvpnVm { node: 2, ..A[2] };
     let (v4, v6) = (format!("{}/24", moved.v4), format!("{}/64", moved.v6));
-    fabric.plug(2, &Vm { name: moved.name, port: &moved.port(), mac: moved.mac, addresses: &[&v4, &v6], gateways: &[] });
+    fabric.plug(
+        2,
+        &Vm {
+            name: moved.name,
+            port: &moved.port(),
+            mac: moved.mac,
+            addresses: &[&v4, &v6],
+            gateways: &[],
+        },
+    );
     let after: Vec<&EvpnVm> = vec![&A[0], &A[1], &moved];
     for (i, d) in drivers.iter().enumerate() {
         d.set(1, Some(evpn_state(1, 100, i + 1, &after))).await;
     }
     assert!(ping(&a_ns[0], moved.v4), "a1 -> a3 on its new node");
     assert!(ping(&a_ns[0], moved.v6), "a1 -> a3 on its new node (IPv6)");
+}
+
+#[tokio::test]
+async fn macs_learnt_on_ports_are_reported() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut fabric = Fabric::new("lrn", 1);
+    let vm = &A[0];
+    let vm_ns = vm.plug(&mut fabric);
+    let driver = start_evpn(&fabric, 1);
+    let mut state = evpn_state(1, 100, 1, &[vm]);
+    // The attach request gave no MAC for this port.
+    state.local_ports.get_mut(&vm.port()).unwrap().mac = None;
+    driver.set(1, Some(state)).await;
+
+    let (events_tx, events) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let node = fabric.node(1);
+    let watcher = std::thread::spawn(move || {
+        crate::support::netns::enter(&node);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let mut learnt = watch_learned_macs(16).expect("watch");
+            events_tx.send(None).unwrap();
+            tokio::select! {
+                _ = stopped => {}
+                _ = async { while let Some(e) = learnt.recv().await { events_tx.send(Some(e)).unwrap(); } } => {}
+            }
+        });
+    });
+    assert_eq!(events.recv().unwrap(), None, "watcher ready");
+
+    // The VM speaks: the bridge learns its MAC on its port.
+    arp(
+        &vm_ns,
+        "eth0",
+        mac_bytes(vm.mac),
+        vm.v4.parse().unwrap(),
+        "10.10.0.200".parse().unwrap(),
+    );
+    let wait = std::time::Duration::from_secs(3);
+    let event = events
+        .recv_timeout(wait)
+        .expect("no learnt MAC reported")
+        .unwrap();
+    assert_eq!(
+        event,
+        LearnedMac {
+            bridge: "bpvb-1".into(),
+            port: vm.port(),
+            mac: vm.mac.parse().unwrap(),
+            learnt: true
+        }
+    );
+    // The port goes away: the bridge forgets the MAC.
+    fabric.unplug(1, &vm.port());
+    let forgotten = std::iter::from_fn(|| events.recv_timeout(wait).ok().flatten())
+        .find(|e| !e.learnt)
+        .expect("no forgotten MAC reported");
+    assert_eq!(forgotten.mac, vm.mac.parse().unwrap());
+    let _ = stop.send(());
+    watcher.join().unwrap();
 }

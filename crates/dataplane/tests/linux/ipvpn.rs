@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use bagpipe_dataplane::owned::table_of;
 use bagpipe_dataplane::{
     Encapsulation, InterfaceAddress, LinuxDriverConfig, LinuxIpVpnDriver, RemoteNextHop,
     VrfLocalPort, VrfState,
 };
-use bagpipe_dataplane::owned::table_of;
 use bagpipe_wire::{IpPrefix, MacAddress};
 
 use crate::support::can_use_netns;
@@ -41,23 +41,65 @@ impl IpVm {
         let port = self.port();
         fabric.add_vm(
             self.node,
-            &Vm { name: self.name, port: &port, mac: self.mac, addresses: self.addresses, gateways: self.gateways },
+            &Vm {
+                name: self.name,
+                port: &port,
+                mac: self.mac,
+                addresses: self.addresses,
+                gateways: self.gateways,
+            },
         )
     }
 }
 
 /// VRF 1: three subnets on three nodes, and r4 in r1's subnet but on node 2.
 pub const VRF1: [IpVm; 4] = [
-    IpVm { name: "r1", node: 1, mac: "52:54:00:01:00:01", addresses: &["10.20.1.5/24", "fd20:1::5/64"], gateways: &["10.20.1.1", "fd20:1::1"] },
-    IpVm { name: "r2", node: 2, mac: "52:54:00:01:00:02", addresses: &["10.20.2.5/24", "fd20:2::5/64"], gateways: &["10.20.2.1", "fd20:2::1"] },
-    IpVm { name: "r3", node: 3, mac: "52:54:00:01:00:03", addresses: &["10.20.3.5/24"], gateways: &["10.20.3.1"] },
-    IpVm { name: "r4", node: 2, mac: "52:54:00:01:00:04", addresses: &["10.20.1.6/24"], gateways: &["10.20.1.1"] },
+    IpVm {
+        name: "r1",
+        node: 1,
+        mac: "52:54:00:01:00:01",
+        addresses: &["10.20.1.5/24", "fd20:1::5/64"],
+        gateways: &["10.20.1.1", "fd20:1::1"],
+    },
+    IpVm {
+        name: "r2",
+        node: 2,
+        mac: "52:54:00:01:00:02",
+        addresses: &["10.20.2.5/24", "fd20:2::5/64"],
+        gateways: &["10.20.2.1", "fd20:2::1"],
+    },
+    IpVm {
+        name: "r3",
+        node: 3,
+        mac: "52:54:00:01:00:03",
+        addresses: &["10.20.3.5/24"],
+        gateways: &["10.20.3.1"],
+    },
+    IpVm {
+        name: "r4",
+        node: 2,
+        mac: "52:54:00:01:00:04",
+        addresses: &["10.20.1.6/24"],
+        gateways: &["10.20.1.1"],
+    },
 ];
 
 /// VRF 2 reuses VRF 1's addresses on the same nodes (s1 has r1's address).
 const VRF2: [IpVm; 2] = [
-    IpVm { name: "s1", node: 1, mac: "52:54:00:02:00:01", addresses: &["10.20.1.5/24"], gateways: &["10.20.1.254"] },
-    IpVm { name: "s2", node: 2, mac: "52:54:00:02:00:02", addresses: &["10.20.2.6/24"], gateways: &["10.20.2.254"] },
+    IpVm {
+        name: "s1",
+        node: 1,
+        mac: "52:54:00:02:00:01",
+        addresses: &["10.20.1.5/24"],
+        gateways: &["10.20.1.254"],
+    },
+    IpVm {
+        name: "s2",
+        node: 2,
+        mac: "52:54:00:02:00:02",
+        addresses: &["10.20.2.6/24"],
+        gateways: &["10.20.2.254"],
+    },
 ];
 
 /// Served by r2 and r3 alike: node 1 routes it over both (ECMP).
@@ -85,7 +127,10 @@ pub fn vrf_state(id: u32, vni: u32, node: usize, vms: &[IpVm], anycast: &[&str])
     }
     let servers: Vec<&IpVm> = vms.iter().filter(|vm| anycast.contains(&vm.name)).collect();
     if !servers.is_empty() && servers.iter().all(|vm| vm.node != node) {
-        routes.insert(IpPrefix::host(ANYCAST.parse().unwrap()), servers.iter().map(|vm| hop(vm.node)).collect());
+        routes.insert(
+            IpPrefix::host(ANYCAST.parse().unwrap()),
+            servers.iter().map(|vm| hop(vm.node)).collect(),
+        );
     }
     VrfState {
         instance_id: id,
@@ -100,11 +145,17 @@ pub fn vrf_state(id: u32, vni: u32, node: usize, vms: &[IpVm], anycast: &[&str])
                     .iter()
                     .map(|a| {
                         let (ip, len) = a.split_once('/').unwrap();
-                        InterfaceAddress { ip: ip.parse().unwrap(), prefix_len: len.parse().unwrap() }
+                        InterfaceAddress {
+                            ip: ip.parse().unwrap(),
+                            prefix_len: len.parse().unwrap(),
+                        }
                     })
                     .collect();
                 if anycast.contains(&vm.name) {
-                    addresses.push(InterfaceAddress { ip: ANYCAST.parse().unwrap(), prefix_len: 32 });
+                    addresses.push(InterfaceAddress {
+                        ip: ANYCAST.parse().unwrap(),
+                        prefix_len: 32,
+                    });
                 }
                 let port = VrfLocalPort {
                     mac: vm.mac.parse().unwrap(),
@@ -138,7 +189,8 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
     let drivers: Vec<_> = (1..=3).map(|n| start_ipvpn(&fabric, n)).collect();
     for (i, d) in drivers.iter().enumerate() {
         let node = i + 1;
-        d.set(1, Some(vrf_state(1, 1000, node, &VRF1, &["r2", "r3"]))).await;
+        d.set(1, Some(vrf_state(1, 1000, node, &VRF1, &["r2", "r3"])))
+            .await;
         d.set(2, Some(vrf_state(2, 2000, node, &VRF2, &[]))).await;
     }
 
@@ -155,7 +207,10 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
     assert!(ping(&r[0], VRF1[3].ip(0)), "r1 -> r4");
     // ECMP: node 1 has one route with both next hops, and the address answers.
     let table = table_of(1).unwrap();
-    let route = ip(&fabric.node(1), &format!("route show table {table} {ANYCAST}/32"));
+    let route = ip(
+        &fabric.node(1),
+        &format!("route show table {table} {ANYCAST}/32"),
+    );
     assert_eq!(route.matches("nexthop via").count(), 2, "{route}");
     assert!(ping(&r[0], ANYCAST), "r1 -> anycast");
 
@@ -165,13 +220,24 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
     // ...and never reaches VRF 1, nor is reached from it.
     assert!(no_reply(&s[0], VRF1[1].ip(0)), "s1 must not reach r2");
     assert!(no_reply(&r[0], VRF2[1].ip(0)), "r1 must not reach s2");
-    assert!(no_reply(&s[0], "10.20.1.1"), "s1 must not reach VRF 1's gateway");
+    assert!(
+        no_reply(&s[0], "10.20.1.1"),
+        "s1 must not reach VRF 1's gateway"
+    );
     // Nor the underlay: the VRF's table ends in an unreachable route.
-    assert!(no_reply(&r[0], "192.0.2.2"), "r1 must not reach node 2's underlay address");
+    assert!(
+        no_reply(&r[0], "192.0.2.2"),
+        "r1 must not reach node 2's underlay address"
+    );
 
     // Withdrawing r3's route from node 1 stops traffic to it.
     let without_r3: Vec<IpVm> = VRF1.into_iter().filter(|vm| vm.name != "r3").collect();
-    drivers[0].set(1, Some(vrf_state(1, 1000, 1, &without_r3, &["r2"]))).await;
-    assert!(no_reply(&r[0], VRF1[2].ip(0)), "r1 -> r3 after the withdrawal");
+    drivers[0]
+        .set(1, Some(vrf_state(1, 1000, 1, &without_r3, &["r2"])))
+        .await;
+    assert!(
+        no_reply(&r[0], VRF1[2].ip(0)),
+        "r1 -> r3 after the withdrawal"
+    );
     assert!(ping(&r[0], VRF1[1].ip(0)), "r1 -> r2 still");
 }

@@ -40,9 +40,19 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
     // Node 1's daemon stops; a new one starts, knowing nothing yet.
     drop(drivers.remove(0));
     let (e1, i1) = (start_evpn(&fabric, 1), start_ipvpn(&fabric, 1));
-    assert_eq!(kernel_state(&fabric.node(1)), before, "starting a driver changes nothing");
-    assert!(ping(&a[0], A[1].v4), "E-VPN while no desired state is known");
-    assert!(ping(&r[0], VRF1[1].ip(0)), "IP VPN while no desired state is known");
+    assert_eq!(
+        kernel_state(&fabric.node(1)),
+        before,
+        "starting a driver changes nothing"
+    );
+    assert!(
+        ping(&a[0], A[1].v4),
+        "E-VPN while no desired state is known"
+    );
+    assert!(
+        ping(&r[0], VRF1[1].ip(0)),
+        "IP VPN while no desired state is known"
+    );
 
     e1.handle.resync().await.unwrap().unwrap();
     i1.handle.resync().await.unwrap().unwrap();
@@ -52,7 +62,11 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
     assert_eq!(e1.handle.sweep_unclaimed().await.unwrap(), Ok(0));
     assert_eq!(i1.handle.sweep_unclaimed().await.unwrap(), Ok(0));
 
-    assert_eq!(kernel_state(&fabric.node(1)), before, "the kernel state changed across the restart");
+    assert_eq!(
+        kernel_state(&fabric.node(1)),
+        before,
+        "the kernel state changed across the restart"
+    );
     assert!(ping(&a[0], A[1].v4), "E-VPN after the restart");
     assert!(ping(&a[0], A[1].v6), "E-VPN after the restart (IPv6)");
     assert!(ping(&r[0], VRF1[1].ip(0)), "IP VPN after the restart");

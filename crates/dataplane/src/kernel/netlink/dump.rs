@@ -1,7 +1,7 @@
 //! Reading back what is ours from the kernel's tables, in the shape the drivers render, so
 //! that what a previous run installed compares equal to what this run wants.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use bagpipe_wire::{IpPrefix, MacAddress};
@@ -36,6 +36,10 @@ impl Links {
     fn name(&self, index: u32) -> Option<&str> {
         self.names.get(&index).map(String::as_str)
     }
+
+    fn exists(&self, name: &str) -> bool {
+        self.names.values().any(|n| n == name)
+    }
 }
 
 impl NetlinkKernel {
@@ -63,12 +67,21 @@ impl NetlinkKernel {
                 out.extend(addr_entry(&a, &links));
             }
         }
+        let mut routed_ports = BTreeSet::new();
         for family in [AddressFamily::Inet, AddressFamily::Inet6] {
             let mut query = RuleMessage::default();
             query.header.family = family;
             for m in self.dump(Msg::GetRule(query)).await? {
                 if let Msg::NewRule(r) = m {
-                    out.extend(rule_entry(&r));
+                    if let Some(Entry::Rule(rule)) = rule_entry(&r) {
+                        // A port we route for has a rule of ours leading its traffic in.
+                        routed_ports.extend(
+                            rule.iif
+                                .clone()
+                                .filter(|i| i != "lo" && !is_owned_device(i) && links.exists(i)),
+                        );
+                        out.push(Entry::Rule(rule));
+                    }
                 }
             }
             let mut query = RouteMessage::default();
@@ -79,6 +92,11 @@ impl NetlinkKernel {
                 }
             }
         }
+        out.extend(
+            routed_ports
+                .into_iter()
+                .map(|name| Entry::RoutedPort { name }),
+        );
         Ok(out)
     }
 
@@ -210,11 +228,14 @@ fn fdb_entry(n: &NeighbourMessage, links: &Links) -> Option<Entry> {
     let mut mac = None;
     let mut dst = None;
     let mut vni = None;
+    // The bridge's own entries say which bridge in an attribute, not in the flags.
+    let mut in_bridge = false;
     for a in &n.attributes {
         match a {
             NeighbourAttribute::LinkLayerAddress(b) => mac = mac_of(b),
             NeighbourAttribute::Destination(d) => dst = ip_of_neigh(d),
             NeighbourAttribute::Vni(v) => vni = Some(*v),
+            NeighbourAttribute::Controller(_) => in_bridge = true,
             _ => {}
         }
     }
@@ -226,9 +247,7 @@ fn fdb_entry(n: &NeighbourMessage, links: &Links) -> Option<Entry> {
         } else {
             FdbKind::Tunnel { dst, vni }
         }
-    } else if n.header.flags.contains(NeighbourFlags::Controller)
-        && n.header.state == NeighbourState::Noarp
-    {
+    } else if in_bridge && n.header.state == NeighbourState::Noarp {
         FdbKind::Bridge
     } else {
         return None;

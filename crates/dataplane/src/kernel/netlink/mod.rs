@@ -53,7 +53,7 @@ impl Errno {
 impl NetlinkKernel {
     /// Opens a socket in the network namespace of the calling thread. Needs a tokio runtime:
     /// the socket's I/O runs as a task of it.
-    pub fn open() -> Result<Self, KernelError> {
+    pub(crate) fn open() -> Result<Self, KernelError> {
         let (connection, handle, _) = rtnetlink::new_connection().map_err(|e| KernelError {
             what: "open rtnetlink socket".into(),
             message: e.to_string(),
@@ -201,7 +201,7 @@ fn describe(op: &Op) -> String {
 
 impl NetlinkKernel {
     /// IPv4 and IPv6 forwarding, for the network namespace of the socket.
-    pub fn enable_forwarding(&self) -> Result<(), KernelError> {
+    pub(crate) fn enable_forwarding(&self) -> Result<(), KernelError> {
         sysctl::enable_forwarding().map_err(|e| KernelError {
             what: "enable IP forwarding".into(),
             message: e.describe(),

@@ -43,9 +43,15 @@ impl Fabric {
         for i in 1..=nodes {
             let node = Netns::new(&format!("bpdp-{tag}-n{i}"));
             let u = fabric.underlay();
-            ip(&u, &format!("link add n{i} type veth peer name ul0 netns {}", node.name));
+            ip(
+                &u,
+                &format!("link add n{i} type veth peer name ul0 netns {}", node.name),
+            );
             ip(&u, &format!("link set n{i} master ul up"));
-            ip(&node.name, &format!("addr add {}/24 dev ul0", Self::node_ip(i)));
+            ip(
+                &node.name,
+                &format!("addr add {}/24 dev ul0", Self::node_ip(i)),
+            );
             ip(&node.name, "link set ul0 up");
             fabric.nodes.push(node);
         }
@@ -78,7 +84,13 @@ impl Fabric {
     pub fn plug(&self, node: usize, vm: &Vm) {
         let vm_ns = format!("bpdp-{}-{}", self.tag, vm.name);
         let node_ns = self.node(node);
-        ip(&node_ns, &format!("link add {} type veth peer name eth0 netns {vm_ns}", vm.port));
+        ip(
+            &node_ns,
+            &format!(
+                "link add {} type veth peer name eth0 netns {vm_ns}",
+                vm.port
+            ),
+        );
         ip(&node_ns, &format!("link set {} up", vm.port));
         ip(&vm_ns, &format!("link set eth0 address {}", vm.mac));
         for a in vm.addresses {

@@ -39,18 +39,25 @@ pub struct Netns {
 
 impl Netns {
     pub fn new(name: &str) -> Netns {
-        assert!(name.starts_with("bpdp-"), "dataplane tests use the bpdp- prefix");
+        assert!(
+            name.starts_with("bpdp-"),
+            "dataplane tests use the bpdp- prefix"
+        );
         // Left over by a test run that was killed.
         let _ = Command::new("ip").args(["netns", "del", name]).output();
         run(&["ip", "netns", "add", name]);
         ip(name, "link set lo up");
-        Netns { name: name.to_string() }
+        Netns {
+            name: name.to_string(),
+        }
     }
 }
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
     }
 }
 

@@ -51,7 +51,11 @@ fn echo(dst: IpAddr, seq: u16) -> bool {
             IpAddr::V4(_) => &buf[usize::from(buf[0] & 0xf) * 4..n],
             IpAddr::V6(_) => &buf[..n],
         };
-        if icmp.len() >= 8 && icmp[0] == reply && icmp[4..6] == id.to_be_bytes() && icmp[6..8] == seq.to_be_bytes() {
+        if icmp.len() >= 8
+            && icmp[0] == reply
+            && icmp[4..6] == id.to_be_bytes()
+            && icmp[6..8] == seq.to_be_bytes()
+        {
             return true;
         }
     }
@@ -60,11 +64,21 @@ fn echo(dst: IpAddr, seq: u16) -> bool {
 
 /// Sends one ARP request for `target` out of `ifname` (in `ns`) and returns the MAC in the
 /// reply, if one comes within a second.
-pub fn arp(ns: &str, ifname: &str, own_mac: [u8; 6], own_ip: Ipv4Addr, target: Ipv4Addr) -> Option<[u8; 6]> {
+pub fn arp(
+    ns: &str,
+    ifname: &str,
+    own_mac: [u8; 6],
+    own_ip: Ipv4Addr,
+    target: Ipv4Addr,
+) -> Option<[u8; 6]> {
     let ifname = ifname.to_string();
     in_netns(ns, move || {
         let fd = Fd::new(unsafe {
-            libc::socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(0x0806u16.to_be()))
+            libc::socket(
+                libc::AF_PACKET,
+                libc::SOCK_RAW,
+                i32::from(0x0806u16.to_be()),
+            )
         });
         fd.timeout(Duration::from_millis(200));
         let index = if_index(&ifname);
@@ -81,7 +95,8 @@ pub fn arp(ns: &str, ifname: &str, own_mac: [u8; 6], own_ip: Ipv4Addr, target: I
         while Instant::now() < deadline {
             let Some(n) = fd.recv(&mut buf) else { continue };
             let f = &buf[..n];
-            if n >= 42 && f[12..14] == [8, 6] && f[20..22] == [0, 2] && f[28..32] == target.octets() {
+            if n >= 42 && f[12..14] == [8, 6] && f[20..22] == [0, 2] && f[28..32] == target.octets()
+            {
                 return Some(f[22..28].try_into().unwrap());
             }
         }
@@ -105,7 +120,11 @@ impl VxlanArpCapture {
         let thread = std::thread::spawn(move || {
             enter(&ns);
             let fd = Fd::new(unsafe {
-                libc::socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from((libc::ETH_P_ALL as u16).to_be()))
+                libc::socket(
+                    libc::AF_PACKET,
+                    libc::SOCK_RAW,
+                    i32::from((libc::ETH_P_ALL as u16).to_be()),
+                )
             });
             fd.timeout(Duration::from_millis(50));
             ready_tx.send(()).unwrap();
@@ -201,7 +220,14 @@ impl Fd {
                 sa.sin_family = libc::AF_INET as u16;
                 sa.sin_addr.s_addr = u32::from_ne_bytes(a.octets());
                 unsafe {
-                    libc::sendto(self.0, data.as_ptr().cast(), data.len(), 0, (&sa as *const libc::sockaddr_in).cast(), std::mem::size_of_val(&sa) as u32)
+                    libc::sendto(
+                        self.0,
+                        data.as_ptr().cast(),
+                        data.len(),
+                        0,
+                        (&sa as *const libc::sockaddr_in).cast(),
+                        std::mem::size_of_val(&sa) as u32,
+                    )
                 }
             }
             IpAddr::V6(a) => {
@@ -209,7 +235,14 @@ impl Fd {
                 sa.sin6_family = libc::AF_INET6 as u16;
                 sa.sin6_addr.s6_addr = a.octets();
                 unsafe {
-                    libc::sendto(self.0, data.as_ptr().cast(), data.len(), 0, (&sa as *const libc::sockaddr_in6).cast(), std::mem::size_of_val(&sa) as u32)
+                    libc::sendto(
+                        self.0,
+                        data.as_ptr().cast(),
+                        data.len(),
+                        0,
+                        (&sa as *const libc::sockaddr_in6).cast(),
+                        std::mem::size_of_val(&sa) as u32,
+                    )
                 }
             }
         };
@@ -224,7 +257,14 @@ impl Fd {
         sa.sll_halen = 6;
         sa.sll_addr[..6].copy_from_slice(&frame[..6]);
         let rc = unsafe {
-            libc::sendto(self.0, frame.as_ptr().cast(), frame.len(), 0, (&sa as *const libc::sockaddr_ll).cast(), std::mem::size_of_val(&sa) as u32)
+            libc::sendto(
+                self.0,
+                frame.as_ptr().cast(),
+                frame.len(),
+                0,
+                (&sa as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of_val(&sa) as u32,
+            )
         };
         assert!(rc > 0, "send ARP: {}", std::io::Error::last_os_error());
     }
