@@ -1,3 +1,20 @@
 //! VPN instances (E-VPN EVIs, IP VPN VRFs), the VPN manager and identifier allocators.
+//!
+//! ```text
+//! AttachRequest ─► VpnManager ─► Instance (EVI | VRF) ─► routes ─► RouteTable
+//!                      ▲                                              │
+//!                      └──── RouteEvent (imported paths) ◄────────────┘
+//!                      │
+//!                      └─► desired dataplane state per changed instance
+//! ```
 
+pub mod allocators;
+mod error;
+pub mod evi;
+pub mod instance;
+mod manager;
 pub mod request;
+pub mod vrf;
+
+pub use error::VpnError;
+pub use manager::{VpnConfig, VpnManager, VpnOutputs};

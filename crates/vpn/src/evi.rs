@@ -1,0 +1,270 @@
+//! E-VPN instances (RFC 7432 with VXLAN, RFC 8365): the routes an EVI advertises (one type 3
+//! inclusive multicast route, one type 2 MAC/IP route per endpoint) and what its imported
+//! routes mean for the dataplane (remote MACs, the flood list), with MAC mobility.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use bagpipe_dataplane::{EvpnInstanceState, EvpnLocalPort, FloodEntry, RemoteMac};
+use bagpipe_rib::decision::{compare, Candidate};
+use bagpipe_wire::attr::{
+    AsPath, AttrValue, AttributeSet, Origin, PathAttribute, PmsiTunnel, PMSI_INGRESS_REPLICATION,
+};
+use bagpipe_wire::nlri::{EvpnRoute, Nlri};
+use bagpipe_wire::{
+    Esi, ExtCommunityKind, ExtendedCommunity, Label, MacAddress, RouteDistinguisher, RouteTarget,
+    TunnelType,
+};
+
+use crate::instance::{Instance, PathId, ReceivedPath};
+
+/// The paths an EVI imported, grouped as the dataplane uses them.
+#[derive(Debug, Default)]
+pub struct EviImports {
+    /// MAC/IP routes by MAC.
+    pub macs: HashMap<MacAddress, HashMap<PathId, ReceivedPath>>,
+    /// Inclusive multicast routes by (originator, RD).
+    pub floods: HashMap<(IpAddr, RouteDistinguisher), HashMap<PathId, ReceivedPath>>,
+}
+
+/// RFC 7432 §15: the MAC mobility sequence number of a route (0 without the community).
+pub fn mobility_seq(attrs: &AttributeSet) -> u32 {
+    attrs
+        .ext_communities()
+        .iter()
+        .find_map(|c| match c.kind() {
+            ExtCommunityKind::MacMobility { sequence, .. } => Some(sequence),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+fn common_attributes(
+    export_rts: &[RouteTarget],
+    extra: Vec<ExtendedCommunity>,
+    next_hop: IpAddr,
+) -> AttributeSet {
+    let mut comms: Vec<ExtendedCommunity> = export_rts
+        .iter()
+        .map(|rt| ExtendedCommunity::from(*rt))
+        .collect();
+    comms.push(ExtendedCommunity::encapsulation(TunnelType::VXLAN));
+    comms.extend(extra);
+    AttributeSet::new(
+        Some(next_hop),
+        vec![
+            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
+            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
+            PathAttribute::new(AttrValue::ExtendedCommunities(comms)),
+        ],
+    )
+}
+
+/// The type 3 route of an EVI: our VTEP in its flood list (RFC 8365 §5.1.3: ingress
+/// replication, the VNI in the PMSI label).
+pub fn multicast_route(inst: &Instance, local: IpAddr) -> (Nlri, AttributeSet) {
+    let nlri = Nlri::Evpn(EvpnRoute::InclusiveMulticast {
+        rd: inst.rd,
+        etag: 0,
+        originator: local,
+    });
+    let mut attrs = common_attributes(&inst.export_rts, vec![], local);
+    attrs.set(PathAttribute::new(AttrValue::PmsiTunnel(
+        PmsiTunnel::ingress_replication(Label::vni(inst.label), local),
+    )));
+    (nlri, attrs)
+}
+
+/// The type 2 route of one endpoint, carrying the VNI (RFC 8365 §5.1.3).
+pub fn mac_route(
+    inst: &Instance,
+    mac: MacAddress,
+    ip: Option<IpAddr>,
+    seq: u32,
+    local: IpAddr,
+) -> (Nlri, AttributeSet) {
+    let nlri = Nlri::Evpn(EvpnRoute::MacIpAdvertisement {
+        rd: inst.rd,
+        esi: Esi::ZERO,
+        etag: 0,
+        mac,
+        ip,
+        label: Label::vni(inst.label),
+        label2: None,
+    });
+    let extra = if seq > 0 {
+        vec![ExtendedCommunity::mac_mobility(false, seq)]
+    } else {
+        vec![]
+    };
+    (nlri, common_attributes(&inst.export_rts, extra, local))
+}
+
+/// Whether a route's encapsulation is one our VXLAN dataplane can use: VXLAN, or none said
+/// (RFC 8365 requires the community, but some implementations omit it).
+fn vxlan_capable(attrs: &AttributeSet) -> bool {
+    let encaps: Vec<TunnelType> = attrs
+        .ext_communities()
+        .iter()
+        .filter_map(|c| match c.kind() {
+            ExtCommunityKind::Encapsulation(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    encaps.is_empty() || encaps.contains(&TunnelType::VXLAN)
+}
+
+/// Best path for a MAC: highest MAC mobility sequence first (RFC 7432 §15.1), then the BGP
+/// decision process.
+fn best_mac_path<'a>(paths: impl Iterator<Item = &'a ReceivedPath>) -> Option<&'a ReceivedPath> {
+    paths.min_by(|a, b| {
+        mobility_seq(&b.attrs)
+            .cmp(&mobility_seq(&a.attrs))
+            .then_with(|| {
+                let ca = Candidate {
+                    attrs: &a.attrs,
+                    origin: a.origin,
+                    path_id: a.path_id,
+                };
+                let cb = Candidate {
+                    attrs: &b.attrs,
+                    origin: b.origin,
+                    path_id: b.path_id,
+                };
+                compare(&ca, &cb)
+            })
+    })
+}
+
+impl EviImports {
+    /// Records a path (or its removal). Paths whose next hop is ourselves (another EVI of
+    /// this node) are ignored: traffic to them never leaves the node.
+    pub fn apply(&mut self, path: ReceivedPath, removed: bool, local: IpAddr) {
+        let Nlri::Evpn(route) = &path.nlri else {
+            return;
+        };
+        if path.next_hop() == Some(local) && !removed {
+            return;
+        }
+        let id = path.id();
+        let group = match route {
+            EvpnRoute::MacIpAdvertisement { mac, .. } => self.macs.entry(*mac).or_default(),
+            EvpnRoute::InclusiveMulticast { originator, rd, .. } => {
+                self.floods.entry((*originator, *rd)).or_default()
+            }
+            _ => return,
+        };
+        if removed {
+            group.remove(&id);
+        } else {
+            group.insert(id, path);
+        }
+        self.macs.retain(|_, g| !g.is_empty());
+        self.floods.retain(|_, g| !g.is_empty());
+    }
+
+    /// The highest MAC mobility sequence number received for `mac`.
+    pub fn remote_seq(&self, mac: &MacAddress) -> Option<u32> {
+        self.macs
+            .get(mac)
+            .and_then(|g| g.values().map(|p| mobility_seq(&p.attrs)).max())
+    }
+
+    /// Best paths, for the looking glass: by MAC, then by flood originator.
+    pub fn best_paths(&self) -> Vec<&ReceivedPath> {
+        let macs = self.macs.values().filter_map(|g| best_mac_path(g.values()));
+        let floods = self
+            .floods
+            .values()
+            .filter_map(|g| best_mac_path(g.values()));
+        macs.chain(floods).collect()
+    }
+
+    pub fn all_paths(&self) -> impl Iterator<Item = &ReceivedPath> {
+        self.macs
+            .values()
+            .chain(self.floods.values())
+            .flat_map(|g| g.values())
+    }
+}
+
+/// What the dataplane should do for this EVI.
+pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceState {
+    let mut local_ports: BTreeMap<String, EvpnLocalPort> = BTreeMap::new();
+    for ep in inst.endpoints.values() {
+        let port = local_ports
+            .entry(ep.ifname.clone())
+            .or_insert_with(|| EvpnLocalPort {
+                mac: Some(ep.mac),
+                ips: Vec::new(),
+            });
+        if let Some(ip) = ep.ip {
+            if !port.ips.contains(&ip.addr) {
+                port.ips.push(ip.addr);
+            }
+        }
+    }
+    let mut remote_macs = BTreeMap::new();
+    for (mac, group) in &imports.macs {
+        let Some(best) = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs))) else {
+            continue;
+        };
+        // A MAC plugged here stays here, unless a remote route says it moved later than our
+        // advertisement (a higher sequence number).
+        if let Some(local) = inst.macs.get(mac) {
+            if mobility_seq(&best.attrs).cmp(&local.mobility_seq) != Ordering::Greater {
+                continue;
+            }
+        }
+        let (Some(vtep), Nlri::Evpn(EvpnRoute::MacIpAdvertisement { label, .. })) =
+            (best.next_hop(), &best.nlri)
+        else {
+            continue;
+        };
+        let ips = group
+            .values()
+            .filter(|p| p.next_hop() == Some(vtep))
+            .filter_map(|p| match &p.nlri {
+                Nlri::Evpn(EvpnRoute::MacIpAdvertisement { ip, .. }) => *ip,
+                _ => None,
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        remote_macs.insert(
+            *mac,
+            RemoteMac {
+                vtep,
+                vni: label.raw(),
+                ips,
+            },
+        );
+    }
+    let mut flood_list = BTreeSet::new();
+    for group in imports.floods.values() {
+        let Some(best) = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs))) else {
+            continue;
+        };
+        let Some(pmsi) = best.attrs.pmsi_tunnel() else {
+            continue;
+        };
+        if pmsi.tunnel_type != PMSI_INGRESS_REPLICATION {
+            continue;
+        }
+        if let Some(vtep) = pmsi.endpoint().or(best.next_hop()) {
+            flood_list.insert(FloodEntry {
+                vtep,
+                vni: pmsi.label.raw(),
+            });
+        }
+    }
+    EvpnInstanceState {
+        instance_id: inst.id,
+        vni: inst.label,
+        linux_bridge: inst.linuxbr.clone(),
+        local_ports,
+        remote_macs,
+        flood_list,
+    }
+}
