@@ -2,4 +2,6 @@
 
 pub mod api;
 pub mod config;
+pub mod engine;
 pub mod looking_glass;
+pub mod startup;

@@ -7,7 +7,7 @@
 //! rules of `export`.
 
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
@@ -145,6 +145,8 @@ struct State {
     /// Peers whose RTC interests changed during the current operation, with their interests
     /// before it.
     rtc_dirty: HashMap<SourceId, HashSet<RtcNlri>>,
+    /// Paths held per source (maximum-prefix checks, the looking glass).
+    path_counts: HashMap<SourceId, usize>,
     out: Outputs,
 }
 
@@ -165,6 +167,15 @@ impl State {
     /// Delivers a path change to local subscribers and, if the best path changed, to peers.
     fn on_change<F: AddressFamily>(&mut self, key: &F::Key, change: Change<F::Data>) {
         let family = F::family_of(key);
+        match (&change.old, &change.new) {
+            (None, Some(p)) => *self.path_counts.entry(p.source).or_default() += 1,
+            (Some(p), None) => {
+                if let Some(n) = self.path_counts.get_mut(&p.source) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            _ => {}
+        }
         if F::USES_ROUTE_TARGETS {
             self.deliver_locals::<F>(family, key, &change);
         }
@@ -484,6 +495,7 @@ impl RouteTable {
             rtc_source: 0,
             interner: Interner::default(),
             rtc_dirty: HashMap::new(),
+            path_counts: HashMap::new(),
             out: Outputs::default(),
         };
         st.sources.insert(
@@ -570,17 +582,20 @@ impl RouteTable {
         self.finish()
     }
 
-    /// A peer's session came up with these families; sends it the routes it may have.
+    /// A peer's session came up with these families (and this BGP identifier); sends it the
+    /// routes it may have.
     pub fn peer_up(
         &mut self,
         id: SourceId,
         families: Vec<Family>,
+        router_id: Ipv4Addr,
         local_address: Option<IpAddr>,
     ) -> Outputs {
         let st = &mut self.st;
         let Some(peer) = st.sources.get_mut(&id).and_then(|s| s.peer_mut()) else {
             return Outputs::default();
         };
+        peer.router_id = router_id;
         peer.rtc = families.contains(&Family::RTC);
         peer.rtc_eor = false;
         peer.local_address = local_address;
@@ -858,26 +873,24 @@ impl RouteTable {
         self.st.subs.targets().copied().collect()
     }
 
-    /// Paths received from peers, and published locally (the looking glass route counts).
+    /// Paths received from peers, and published locally by workers (the looking glass route
+    /// counts; our own RT Constraint routes are not counted).
     pub fn path_counts(&self) -> (usize, usize) {
         let mut from_peers = 0;
         let mut local = 0;
-        let sources = &self.st.sources;
-        let is_peer = |s: SourceId| sources.get(&s).is_some_and(|s| s.peer().is_some());
-        macro_rules! count {
-            ($t:expr) => {{
-                from_peers += $t.count_paths(|p| is_peer(p.source));
-                local += $t.count_paths(|p| !is_peer(p.source) && p.source != 0);
-            }};
+        for (id, n) in &self.st.path_counts {
+            match self.st.sources.get(id).map(|s| &s.kind) {
+                Some(SourceKind::Peer(_)) => from_peers += n,
+                Some(SourceKind::Local { .. }) if *id != self.st.rtc_source => local += n,
+                _ => {}
+            }
         }
-        count!(self.tables.ipv4);
-        count!(self.tables.ipv6);
-        count!(self.tables.vpnv4);
-        count!(self.tables.vpnv6);
-        count!(self.tables.evpn);
-        count!(self.tables.rtc);
-        count!(self.tables.flow);
         (from_peers, local)
+    }
+
+    /// How many paths a source has in the table.
+    pub fn paths_from(&self, id: SourceId) -> usize {
+        self.st.path_counts.get(&id).copied().unwrap_or(0)
     }
 
     pub fn interned_attribute_sets(&self) -> usize {

@@ -62,6 +62,10 @@ fn peer(t: &mut RouteTable, last: u8, rr_client: bool) -> SourceId {
     t.add_peer(Peer::new(IpAddr::V4(addr), ASN, addr, rr_client))
 }
 
+fn id_of(t: &RouteTable, p: SourceId) -> Ipv4Addr {
+    t.source(p).unwrap().peer().unwrap().router_id
+}
+
 fn update_from(nlri: Vec<Nlri>, a: &AttributeSet) -> Update {
     let family = nlri[0].family();
     Update::announce(
@@ -188,7 +192,7 @@ fn ibgp_peers_get_local_routes_with_local_pref_and_end_of_rib() {
         attrs(&["65000:1"], "192.0.2.1"),
     );
     let p = peer(&mut t, 2, false);
-    let out = t.peer_up(p, vec![Family::VPNV4, Family::EVPN], None);
+    let out = t.peer_up(p, vec![Family::VPNV4, Family::EVPN], id_of(&t, p), None);
     let ann = announced_to(&out, p);
     assert_eq!(ann.len(), 1);
     assert_eq!(ann[0].1.local_pref(), Some(100));
@@ -203,8 +207,8 @@ fn no_ibgp_to_ibgp_without_reflection() {
     let mut t = table(false);
     let p1 = peer(&mut t, 2, true);
     let p2 = peer(&mut t, 3, true);
-    t.peer_up(p1, vec![Family::VPNV4], None);
-    t.peer_up(p2, vec![Family::VPNV4], None);
+    t.peer_up(p1, vec![Family::VPNV4], id_of(&t, p1), None);
+    t.peer_up(p2, vec![Family::VPNV4], id_of(&t, p2), None);
     let out = t.receive(
         p1,
         &update_from(
@@ -224,7 +228,7 @@ fn route_reflection_rules_and_attributes() {
     let nonclient = peer(&mut t, 4, false);
     let nonclient2 = peer(&mut t, 5, false);
     for p in [client1, client2, nonclient, nonclient2] {
-        t.peer_up(p, vec![Family::VPNV4], None);
+        t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     }
     let out = t.receive(
         client1,
@@ -269,7 +273,7 @@ fn route_reflection_rules_and_attributes() {
 fn reflected_loops_are_ignored() {
     let mut t = table(true);
     let p = peer(&mut t, 2, true);
-    t.peer_up(p, vec![Family::VPNV4], None);
+    t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     let sub = t.add_local("vrf");
     t.subscribe(sub, Family::VPNV4, rt("65000:1"));
     let mut a = attrs(&["65000:1"], "192.0.2.2");
@@ -301,7 +305,7 @@ fn rt_constraint_filters_and_orders() {
         attrs(&["65000:2"], "192.0.2.1"),
     );
     let p = peer(&mut t, 2, false);
-    let out = t.peer_up(p, vec![Family::RTC, Family::EVPN], None);
+    let out = t.peer_up(p, vec![Family::RTC, Family::EVPN], id_of(&t, p), None);
     // Our RTC route for the imported RT, then RTC End-of-RIB; no E-VPN route yet.
     let ann = announced_to(&out, p);
     assert_eq!(ann.len(), 1);
@@ -348,7 +352,7 @@ fn default_rtc_route_asks_for_everything() {
         attrs(&["65000:7"], "192.0.2.1"),
     );
     let p = peer(&mut t, 2, false);
-    t.peer_up(p, vec![Family::RTC, Family::EVPN], None);
+    t.peer_up(p, vec![Family::RTC, Family::EVPN], id_of(&t, p), None);
     t.receive(
         p,
         &update_from(vec![Nlri::Rtc(RtcNlri::DEFAULT)], &attrs(&[], "10.0.0.2")),
@@ -364,7 +368,7 @@ fn graceful_restart_keeps_stale_routes_until_end_of_rib() {
     let vrf = t.add_local("vrf");
     t.subscribe(vrf, Family::VPNV4, rt("65000:1"));
     let p = peer(&mut t, 2, false);
-    t.peer_up(p, vec![Family::VPNV4], None);
+    t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     let a = attrs(&["65000:1"], "192.0.2.2");
     t.receive(
         p,
@@ -377,7 +381,7 @@ fn graceful_restart_keeps_stale_routes_until_end_of_rib() {
     let out = t.peer_down(p, true);
     assert!(out.locals.is_empty(), "routes kept during the restart");
     assert!(t.is_restarting(p));
-    t.peer_up(p, vec![Family::VPNV4], None);
+    t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     // Only one of the two comes back before End-of-RIB.
     t.receive(
         p,
@@ -396,7 +400,7 @@ fn session_loss_without_graceful_restart_withdraws() {
     let vrf = t.add_local("vrf");
     t.subscribe(vrf, Family::VPNV4, rt("65000:1"));
     let p = peer(&mut t, 2, false);
-    t.peer_up(p, vec![Family::VPNV4], None);
+    t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     t.receive(
         p,
         &update_from(
@@ -417,7 +421,7 @@ fn treat_as_withdraw_removes_instead_of_adding() {
     let vrf = t.add_local("vrf");
     t.subscribe(vrf, Family::VPNV4, rt("65000:1"));
     let p = peer(&mut t, 2, false);
-    t.peer_up(p, vec![Family::VPNV4], None);
+    t.peer_up(p, vec![Family::VPNV4], id_of(&t, p), None);
     let u = update_from(
         vec![vpn("65000:7", "10.1.0.0/24")],
         &attrs(&["65000:1"], "192.0.2.2"),

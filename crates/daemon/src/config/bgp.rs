@@ -18,8 +18,8 @@
 //! route_reflector = False           ; reflect routes between iBGP peers (RFC 4456)
 //! cluster_id = 192.0.2.10           ; default: the router ID (local_address)
 //! graceful_restart_time = 0         ; seconds; 0 disables graceful restart
-//! connect_retry_initial = 5         ; seconds before reconnecting, doubled after each
-//! connect_retry_max = 20            ;   failure up to this (the original: 5, then 20)
+//! connect_retry_initial = 1         ; seconds before reconnecting, doubled (with jitter) after
+//! connect_retry_max = 8             ;   each failure up to this (the original: 5, then 20)
 //!
 //! [BGP_PEER 192.0.2.2]              ; settings of one peer; the peer need not be in `peers`
 //! remote_as = 65001                 ; default: my_as (iBGP, as the original)
@@ -90,14 +90,14 @@ pub struct ConnectRetry {
 }
 
 impl BgpConfig {
-    /// Where to accept BGP connections: `listen_address`, or `local_address` when some
-    /// peer is passive; `None` when nothing is to be accepted (as the original).
-    pub fn listen_socket(&self) -> Option<std::net::SocketAddr> {
-        let passive_peer = self.peers.iter().any(|p| p.passive);
-        let addr = self
-            .listen_address
-            .or(passive_peer.then_some(self.local_address))?;
-        Some((addr, self.listen_port).into())
+    /// Where to accept BGP connections: `listen_address`, else the local address (the
+    /// original never listened; we do, so that peers may connect to us).
+    pub fn listen_socket(&self) -> std::net::SocketAddr {
+        (
+            self.listen_address.unwrap_or(self.local_address),
+            self.listen_port,
+        )
+            .into()
     }
 
     /// The BGP identifier: the local address when it is IPv4 (as the original), else the
@@ -186,8 +186,8 @@ pub(crate) fn read(
     };
     let route_reflector = o.or("route_reflector", false, boolean)?;
     let connect_retry = ConnectRetry {
-        initial: o.or("connect_retry_initial", Duration::from_secs(5), seconds)?,
-        max: o.or("connect_retry_max", Duration::from_secs(20), seconds)?,
+        initial: o.or("connect_retry_initial", Duration::from_secs(1), seconds)?,
+        max: o.or("connect_retry_max", Duration::from_secs(8), seconds)?,
     };
     if connect_retry.max < connect_retry.initial {
         return Err(o.error(

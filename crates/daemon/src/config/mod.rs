@@ -77,8 +77,8 @@ impl Config {
                 cluster_id: None,
                 graceful_restart_time: None,
                 connect_retry: ConnectRetry {
-                    initial: std::time::Duration::from_secs(5),
-                    max: std::time::Duration::from_secs(20),
+                    initial: std::time::Duration::from_secs(1),
+                    max: std::time::Duration::from_secs(8),
                 },
             },
             api: ApiConfig::default(),

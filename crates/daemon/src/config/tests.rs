@@ -167,7 +167,8 @@ fn the_original_template() {
     assert_eq!(config.bgp.my_as, 64512);
     assert!(config.bgp.enable_rtc);
     assert_eq!(config.bgp.bgp_port, 179);
-    assert_eq!(config.bgp.listen_socket(), None);
+    // We listen on the local address even where the original did not.
+    assert_eq!(config.bgp.listen_socket().port(), 179);
     assert_eq!(config.api.socket(), "127.0.0.1:8082".parse().unwrap());
     assert_eq!(config.common, CommonConfig::default());
     assert_eq!(config.ipvpn.driver, IpvpnDriver::Dummy);
@@ -322,17 +323,14 @@ fn new_bgp_options_and_peer_sections() {
     );
     assert_eq!(bgp.peers[2].families, [Family::VPNV6]);
     // a passive peer: listen on local_address, at listen_port
-    assert_eq!(
-        bgp.listen_socket(),
-        Some("192.0.2.10:1179".parse().unwrap())
-    );
+    assert_eq!(bgp.listen_socket(), "192.0.2.10:1179".parse().unwrap());
 }
 
 #[test]
 fn listen_address_alone_opens_the_listener() {
     let c =
         load("[BGP]\nlocal_address=eth0\nmy_as=1\nlisten_address=0.0.0.0\nbgp_port=2179\n").config;
-    assert_eq!(c.bgp.listen_socket(), Some("0.0.0.0:2179".parse().unwrap()));
+    assert_eq!(c.bgp.listen_socket(), "0.0.0.0:2179".parse().unwrap());
 }
 
 #[test]

@@ -1,0 +1,382 @@
+//! The engine task: the one owner of the route table and the VPN instances (DESIGN.md
+//! "Concurrency"). Peers, the REST API and timers send it typed messages; it answers API
+//! requests, queues route changes in peers' outboxes (never waiting for a peer) and hands
+//! desired dataplane states to the driver tasks.
+//!
+//! ```text
+//!   peer tasks ──PeerEvent──►┐
+//!   REST API ──ApiCommand──► Engine { RouteTable, VpnManager } ──► peer outboxes
+//!   timers (GR, RTC EoR) ───►┘                                 └──► dataplane driver tasks
+//! ```
+
+mod looking_glass;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bagpipe_dataplane::{DriverHandle, EvpnInstanceState, VrfState};
+use bagpipe_rib::{Advert, Outputs, PeerChange, RouteKey, RouteTable, SourceId};
+use bagpipe_speaker::{OutItem, PeerCommand, PeerEvent, PeerHandle};
+use bagpipe_vpn::{VpnManager, VpnOutputs};
+use bagpipe_wire::message::{cease, Notification, RefreshSubtype, RouteRefresh};
+use bagpipe_wire::nlri::PathNlri;
+use bagpipe_wire::{ErrorAction, Family};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+use crate::api::{ApiCommand, ApiError};
+use crate::config::Config;
+use crate::looking_glass::{answer, DaemonInfo, DaemonLookingGlass, LogRing};
+
+/// How long a peer that negotiated RT Constraint has to send its RTC End-of-RIB before we
+/// send it VPN routes anyway (RFC 4684 §6 leaves the delay to us).
+const RTC_EOR_WAIT: Duration = Duration::from_secs(3);
+
+/// A BGP peer as the engine knows it.
+pub struct EnginePeer {
+    pub handle: PeerHandle<RouteKey>,
+    pub max_prefixes: Option<u32>,
+}
+
+pub struct Engine {
+    pub rib: RouteTable,
+    pub vpn: VpnManager,
+    pub peers: HashMap<SourceId, EnginePeer>,
+    pub evpn: DriverHandle<EvpnInstanceState>,
+    pub ipvpn: DriverHandle<VrfState>,
+    pub config: Arc<Config>,
+    pub info: DaemonInfo,
+    pub logs: LogRing,
+    /// Graceful restart of a peer: when its stale routes go.
+    gr_deadlines: HashMap<SourceId, Instant>,
+    rtc_eor_deadlines: HashMap<SourceId, Instant>,
+    /// Whether the peer negotiated enhanced route refresh (RFC 7313).
+    enhanced_refresh: HashMap<SourceId, bool>,
+}
+
+impl Engine {
+    pub fn new(
+        rib: RouteTable,
+        vpn: VpnManager,
+        evpn: DriverHandle<EvpnInstanceState>,
+        ipvpn: DriverHandle<VrfState>,
+        config: Arc<Config>,
+        logs: LogRing,
+    ) -> Self {
+        Engine {
+            rib,
+            vpn,
+            peers: HashMap::new(),
+            evpn,
+            ipvpn,
+            config,
+            info: DaemonInfo::starting_now(),
+            logs,
+            gr_deadlines: HashMap::new(),
+            rtc_eor_deadlines: HashMap::new(),
+            enhanced_refresh: HashMap::new(),
+        }
+    }
+
+    /// Runs until `shutdown` fires or every sender is gone; then closes the sessions with a
+    /// Cease NOTIFICATION (administrative shutdown).
+    pub async fn run(
+        mut self,
+        mut peer_events: mpsc::Receiver<PeerEvent>,
+        mut api: mpsc::Receiver<ApiCommand>,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            let deadline = self.next_deadline();
+            let sleep = async move {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                Some(ev) = peer_events.recv() => self.on_peer_event(ev).await,
+                cmd = api.recv() => match cmd {
+                    Some(cmd) => self.on_api(cmd).await,
+                    None => break,
+                },
+                _ = sleep => self.on_timers().await,
+                _ = shutdown.changed() => break,
+            }
+        }
+        self.stop().await;
+    }
+
+    async fn stop(self) {
+        info!("stopping: closing BGP sessions");
+        for p in self.peers.values() {
+            p.handle.command(PeerCommand::Exit).await;
+        }
+        for (_, p) in self.peers {
+            let _ = tokio::time::timeout(Duration::from_secs(2), p.handle.join()).await;
+        }
+        // The dataplane stays as it is: a restarted daemon adopts it (graceful restart).
+        let _ = self.evpn.flush().await;
+        let _ = self.ipvpn.flush().await;
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.gr_deadlines
+            .values()
+            .chain(self.rtc_eor_deadlines.values())
+            .min()
+            .copied()
+    }
+
+    async fn on_timers(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<SourceId> = self
+            .gr_deadlines
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.gr_deadlines.remove(&id);
+            info!(
+                peer = id,
+                "graceful restart timer expired: removing stale routes"
+            );
+            let out = self.rib.purge_stale(id, None);
+            self.dispatch(out).await;
+        }
+        let expired: Vec<SourceId> = self
+            .rtc_eor_deadlines
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.rtc_eor_deadlines.remove(&id);
+            let out = self.rib.rtc_eor_timeout(id);
+            self.dispatch(out).await;
+        }
+    }
+
+    async fn on_peer_event(&mut self, ev: PeerEvent) {
+        match ev {
+            PeerEvent::Established { peer, negotiated } => {
+                let local = self
+                    .peers
+                    .get(&peer)
+                    .and_then(|p| p.handle.config.local_address);
+                self.enhanced_refresh
+                    .insert(peer, negotiated.enhanced_route_refresh);
+                if negotiated.has_family(Family::RTC) {
+                    self.rtc_eor_deadlines
+                        .insert(peer, Instant::now() + RTC_EOR_WAIT);
+                }
+                let out =
+                    self.rib
+                        .peer_up(peer, negotiated.families.clone(), negotiated.peer_id, local);
+                self.dispatch(out).await;
+            }
+            PeerEvent::Update {
+                peer,
+                update,
+                issues,
+            } => {
+                let treat_as_withdraw = issues
+                    .iter()
+                    .any(|e| e.action == ErrorAction::TreatAsWithdraw);
+                if update.is_end_of_rib() == Some(Family::RTC) {
+                    self.rtc_eor_deadlines.remove(&peer);
+                }
+                let out = self.rib.receive(peer, &update, treat_as_withdraw);
+                self.dispatch(out).await;
+                self.check_max_prefixes(peer).await;
+            }
+            PeerEvent::RouteRefresh { peer, refresh } => {
+                if refresh.subtype != RefreshSubtype::Request {
+                    return; // BoRR/EoRR from the peer: its routes are refreshed as they come.
+                }
+                let out = self.rib.resend(peer, refresh.family);
+                let enhanced = self.enhanced_refresh.get(&peer).copied().unwrap_or(false);
+                self.dispatch_refresh(peer, refresh.family, out, enhanced)
+                    .await;
+            }
+            PeerEvent::Down {
+                peer,
+                reason,
+                graceful_restart,
+            } => {
+                self.rtc_eor_deadlines.remove(&peer);
+                let graceful = graceful_restart.is_some_and(|t| t > 0);
+                if let Some(t) = graceful_restart.filter(|_| graceful) {
+                    info!(peer, restart_time = t, %reason, "peer down, keeping its routes for graceful restart");
+                    self.gr_deadlines
+                        .insert(peer, Instant::now() + Duration::from_secs(t as u64));
+                }
+                let out = self.rib.peer_down(peer, graceful);
+                self.dispatch(out).await;
+            }
+        }
+    }
+
+    /// RFC 4486: a peer that sends more routes than allowed is closed with Cease/1.
+    async fn check_max_prefixes(&mut self, peer: SourceId) {
+        let Some(max) = self.peers.get(&peer).and_then(|p| p.max_prefixes) else {
+            return;
+        };
+        let count = self.rib.paths_from(peer);
+        if count > max as usize {
+            warn!(
+                peer,
+                count, max, "maximum number of prefixes exceeded: closing the session"
+            );
+            if let Some(p) = self.peers.get(&peer) {
+                p.handle
+                    .command(PeerCommand::Stop(Notification::cease(cease::MAX_PREFIXES)))
+                    .await;
+            }
+        }
+    }
+
+    async fn on_api(&mut self, cmd: ApiCommand) {
+        match cmd {
+            ApiCommand::Attach { request, reply } => {
+                let result = self.vpn.attach(&mut self.rib, &request);
+                let _ = reply.send(self.apply_vpn(result).await);
+            }
+            ApiCommand::Detach { request, reply } => {
+                let result = self.vpn.detach(&mut self.rib, &request);
+                let _ = reply.send(self.apply_vpn(result).await);
+            }
+            ApiCommand::LookingGlass {
+                path,
+                base_url,
+                reply,
+            } => {
+                let view = looking_glass::EngineView::new(self, &base_url).await;
+                let root = DaemonLookingGlass {
+                    info: &self.info,
+                    config: &self.config,
+                    logs: &self.logs,
+                    engine: &view,
+                };
+                let _ = reply.send(answer(&root, &base_url, &path));
+            }
+        }
+    }
+
+    async fn apply_vpn(
+        &mut self,
+        result: Result<VpnOutputs, bagpipe_vpn::VpnError>,
+    ) -> Result<(), ApiError> {
+        match result {
+            Ok(out) => {
+                self.dispatch_vpn(out).await;
+                Ok(())
+            }
+            Err(e) => Err(ApiError::bad_request(e.field, e.reason)),
+        }
+    }
+
+    /// Carries out a route table operation's outputs.
+    async fn dispatch(&mut self, out: Outputs) {
+        self.push_to_peers(out.peers);
+        if !out.locals.is_empty() {
+            let vo = self.vpn.route_events(out.locals);
+            self.dispatch_vpn(vo).await;
+        }
+    }
+
+    async fn dispatch_vpn(&mut self, out: VpnOutputs) {
+        self.push_to_peers(out.peers);
+        for (id, state) in out.evpn {
+            if self.evpn.update(id, state).await.is_err() {
+                warn!("the E-VPN dataplane driver task is gone");
+            }
+        }
+        for (id, state) in out.ipvpn {
+            if self.ipvpn.update(id, state).await.is_err() {
+                warn!("the IP VPN dataplane driver task is gone");
+            }
+        }
+    }
+
+    /// Answers a ROUTE-REFRESH: the routes, framed by BoRR/EoRR when enhanced route refresh
+    /// was negotiated (RFC 7313 §4), else followed by End-of-RIB.
+    async fn dispatch_refresh(
+        &mut self,
+        peer: SourceId,
+        family: Family,
+        mut out: Outputs,
+        enhanced: bool,
+    ) {
+        if enhanced {
+            for c in out.peers.iter_mut().filter(|c| c.peer == peer) {
+                if c.advert == Advert::EndOfRib(family) {
+                    c.key = None;
+                }
+            }
+            if let Some(p) = self.peers.get(&peer) {
+                p.handle.outbox.push([(
+                    None,
+                    OutItem::RouteRefresh(RouteRefresh {
+                        family,
+                        subtype: RefreshSubtype::BeginOfRefresh,
+                    }),
+                )]);
+            }
+            let (mine, rest): (Vec<PeerChange>, Vec<PeerChange>) =
+                out.peers.into_iter().partition(|c| c.peer == peer);
+            let items = mine.into_iter().map(|c| match c.advert {
+                Advert::EndOfRib(f) => (
+                    None,
+                    OutItem::RouteRefresh(RouteRefresh {
+                        family: f,
+                        subtype: RefreshSubtype::EndOfRefresh,
+                    }),
+                ),
+                a => (c.key, to_out_item(a)),
+            });
+            if let Some(p) = self.peers.get(&peer) {
+                p.handle.outbox.push(items);
+            }
+            out.peers = rest;
+        }
+        self.dispatch(out).await;
+    }
+
+    fn push_to_peers(&self, changes: Vec<PeerChange>) {
+        let mut by_peer: HashMap<SourceId, Vec<(Option<RouteKey>, OutItem)>> = HashMap::new();
+        for c in changes {
+            by_peer
+                .entry(c.peer)
+                .or_default()
+                .push((c.key, to_out_item(c.advert)));
+        }
+        for (peer, items) in by_peer {
+            if let Some(p) = self.peers.get(&peer) {
+                p.handle.outbox.push(items);
+            }
+        }
+    }
+}
+
+fn to_out_item(a: Advert) -> OutItem {
+    match a {
+        Advert::Announce {
+            family,
+            nlri,
+            attrs,
+        } => OutItem::Announce {
+            family,
+            nlri: PathNlri::from(nlri),
+            attrs,
+        },
+        Advert::Withdraw { family, nlri } => OutItem::Withdraw {
+            family,
+            nlri: PathNlri::from(nlri),
+        },
+        Advert::EndOfRib(f) => OutItem::EndOfRib(f),
+    }
+}

@@ -1,0 +1,110 @@
+//! `bagpipe-bgp`: the BGP VPN daemon, a drop-in replacement for the original's.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use bagpipe_daemon::config::Config;
+use bagpipe_daemon::looking_glass::{LogRing, DEFAULT_LOG_RING_CAPACITY};
+use bagpipe_daemon::startup;
+use clap::Parser;
+use tokio::signal::unix::{signal, SignalKind};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// BGP VPN daemon for OpenStack compute nodes (E-VPN, IP VPN, RT Constraint).
+#[derive(Parser, Debug)]
+#[command(name = "bagpipe-bgp", version)]
+struct Args {
+    /// The original's INI file (/etc/bagpipe-bgp/bgp.conf); without it, a built-in default:
+    /// local address 127.0.0.1, no peers, dummy dataplanes, API on 127.0.0.1:8082.
+    #[arg(long = "config-file")]
+    config_file: Option<PathBuf>,
+    /// Write logs to this file instead of standard error.
+    #[arg(long = "log-file")]
+    log_file: Option<PathBuf>,
+    /// Log debug messages.
+    #[arg(long)]
+    debug: bool,
+    /// Log JSON lines instead of human-readable ones.
+    #[arg(long = "log-json")]
+    log_json: bool,
+}
+
+fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<()> {
+    let debug = args.debug || config.logging.debug;
+    let default = if debug { "debug" } else { "info" };
+    let filter = EnvFilter::try_from_env("BAGPIPE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let json = args.log_json || config.logging.use_json;
+    let file = args
+        .log_file
+        .clone()
+        .or_else(|| config.logging.log_file.clone());
+    let writer: Box<dyn Fn() -> Box<dyn std::io::Write> + Send + Sync> = match file {
+        Some(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("log file {}", path.display()))?;
+            Box::new(move || {
+                Box::new(f.try_clone().expect("log file handle")) as Box<dyn std::io::Write>
+            })
+        }
+        None => Box::new(|| Box::new(std::io::stderr()) as Box<dyn std::io::Write>),
+    };
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_target(false);
+    let fmt = if json {
+        fmt.json().boxed()
+    } else {
+        fmt.boxed()
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(ring.layer())
+        .try_init()?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let began = Instant::now();
+    let args = Args::parse();
+    let loaded = match &args.config_file {
+        Some(path) => Config::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        None => bagpipe_daemon::config::Loaded {
+            config: Config::builtin(),
+            warnings: Vec::new(),
+        },
+    };
+    let ring = LogRing::new(DEFAULT_LOG_RING_CAPACITY);
+    init_logging(&args, &loaded.config, &ring)?;
+    for w in &loaded.warnings {
+        tracing::warn!("configuration: {w}");
+    }
+    let local = loaded.config.bgp.local_address;
+    let daemon = startup::start(loaded.config, ring).await?;
+    let api = daemon.api_addr;
+    println!(
+        "bagpipe-bgp {} ready in {} ms: REST API http://{api}/ (attach_localport, detach_localport, ping), looking glass http://{api}/looking-glass, BGP {}",
+        env!("CARGO_PKG_VERSION"),
+        began.elapsed().as_millis(),
+        match daemon.bgp_addr {
+            Some(a) => format!("listening on {a}, local address {local}"),
+            None => format!("not listening, local address {local}"),
+        }
+    );
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("signal received, stopping");
+    daemon.stop().await;
+    Ok(())
+}

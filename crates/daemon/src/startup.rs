@@ -1,0 +1,228 @@
+//! Builds a running daemon from its configuration: dataplane drivers, route table, VPN
+//! manager, BGP listener and peers, the engine task and the REST API.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use bagpipe_dataplane::{
+    check_linux_config, spawn_driver, DriverHandle, DummyDriver, Encapsulation, EvpnInstanceState,
+    IpVpnEncapsulation, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver, VrfState,
+};
+use bagpipe_rib::{Peer, RouteTable, TableConfig};
+use bagpipe_speaker::backoff::BackoffConfig;
+use bagpipe_speaker::listener::{spawn_listener, Registration};
+use bagpipe_speaker::{spawn_peer, GracefulRestartConfig, PeerConfig as SessionConfig};
+use bagpipe_vpn::{VpnConfig, VpnManager};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::api::{bind, serve, ApiState};
+use crate::config::{Config, EvpnDriver, IpvpnDriver};
+use crate::engine::{Engine, EnginePeer};
+use crate::looking_glass::LogRing;
+
+/// A started daemon: where it listens, and how to stop it.
+pub struct Daemon {
+    pub api_addr: SocketAddr,
+    pub bgp_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    engine: JoinHandle<()>,
+    api: JoinHandle<std::io::Result<()>>,
+}
+
+impl Daemon {
+    /// Closes the API, then the BGP sessions (Cease NOTIFICATIONs); the dataplane is left
+    /// as it is, for the next start to adopt.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.api.await;
+        let _ = self.engine.await;
+    }
+}
+
+async fn evpn_driver(
+    config: &Config,
+    local: IpAddr,
+) -> anyhow::Result<DriverHandle<EvpnInstanceState>> {
+    Ok(match config.evpn.driver {
+        EvpnDriver::Dummy => spawn_driver(DummyDriver::<EvpnInstanceState>::new()),
+        EvpnDriver::Linux => {
+            let cfg = LinuxDriverConfig {
+                local_address: local,
+                vxlan_dst_port: config.evpn.vxlan_dst_port,
+            };
+            check_linux_config(&cfg, None).context("[DATAPLANE_DRIVER_EVPN]")?;
+            let handle = spawn_driver(
+                LinuxEvpnDriver::new(cfg).context("[DATAPLANE_DRIVER_EVPN] linux driver")?,
+            );
+            adopt(&handle, "E-VPN").await;
+            handle
+        }
+        EvpnDriver::Ovs => bail!(
+            "[DATAPLANE_DRIVER_EVPN] dataplane_driver = ovs is not implemented; use linux or dummy"
+        ),
+    })
+}
+
+async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<DriverHandle<VrfState>> {
+    Ok(match config.ipvpn.driver {
+        IpvpnDriver::Dummy => spawn_driver(DummyDriver::<VrfState>::new()),
+        IpvpnDriver::Linux => {
+            let cfg = LinuxDriverConfig { local_address: local, vxlan_dst_port: config.evpn.vxlan_dst_port };
+            check_linux_config(&cfg, Some(IpVpnEncapsulation::Vxlan)).context("[DATAPLANE_DRIVER_IPVPN]")?;
+            let handle = spawn_driver(LinuxIpVpnDriver::new(cfg).context("[DATAPLANE_DRIVER_IPVPN] linux driver")?);
+            adopt(&handle, "IP VPN").await;
+            handle
+        }
+        IpvpnDriver::Ovs => bail!("[DATAPLANE_DRIVER_IPVPN] dataplane_driver = ovs is not implemented; use linux or dummy"),
+    })
+}
+
+/// After a restart, the driver takes over the kernel entries of the previous run instead of
+/// flushing them: traffic keeps flowing while routes are learned again.
+async fn adopt<S: Send + 'static>(handle: &DriverHandle<S>, what: &str) {
+    match handle.resync().await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!(error = %e, "{what} dataplane: could not read the kernel state"),
+        Err(_) => warn!("{what} dataplane driver task is gone"),
+    }
+}
+
+/// Starts everything; returns once the API and the BGP listener are bound.
+pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
+    let bgp = &config.bgp;
+    let router_id = bgp
+        .router_id()
+        .context("[BGP] local_address is IPv6: set cluster_id to give a BGP identifier")?;
+    let evpn_local = config
+        .evpn
+        .dataplane_local_address
+        .unwrap_or(bgp.local_address);
+    let ipvpn_local = config
+        .ipvpn
+        .dataplane_local_address
+        .unwrap_or(bgp.local_address);
+    let evpn = evpn_driver(&config, evpn_local).await?;
+    let ipvpn = ipvpn_driver(&config, ipvpn_local).await?;
+    let linux_dataplane =
+        config.evpn.driver == EvpnDriver::Linux || config.ipvpn.driver == IpvpnDriver::Linux;
+
+    let rib = RouteTable::new(TableConfig {
+        local_asn: bgp.my_as,
+        router_id,
+        cluster_id: bgp
+            .route_reflector
+            .then(|| bgp.cluster_id.unwrap_or(router_id)),
+        next_hop: bgp.local_address,
+    });
+    let encap = if config.ipvpn.driver == IpvpnDriver::Linux || config.ipvpn.vxlan_encap {
+        Encapsulation::Vxlan
+    } else {
+        Encapsulation::Mpls
+    };
+    let rd_admin = match ipvpn_local {
+        IpAddr::V4(a) => a,
+        IpAddr::V6(_) => router_id,
+    };
+    let vpn = VpnManager::new(VpnConfig {
+        local_address: evpn_local,
+        rd_admin,
+        ipvpn_encapsulation: encap,
+    });
+
+    let listen = bgp.listen_socket();
+    let listener = match spawn_listener(&[listen]) {
+        Ok(l) => Some(l),
+        Err(e) if bgp.listen_address.is_some() || bgp.peers.iter().any(|p| p.passive) => {
+            bail!("[BGP] cannot listen for BGP connections on {listen}: {e}")
+        }
+        Err(e) => {
+            warn!(address = %listen, error = %e, "not listening for BGP connections (peers can still be reached)");
+            None
+        }
+    };
+    let bgp_addr = listener
+        .as_ref()
+        .and_then(|l| l.local_addrs.first().copied());
+
+    let (peer_tx, peer_rx) = mpsc::channel(1024);
+    let config = Arc::new(config);
+    let (api_tx, api_rx) = mpsc::channel(1024);
+    let mut engine = Engine::new(rib, vpn, evpn, ipvpn, Arc::clone(&config), logs);
+    for pc in &config.bgp.peers {
+        let id = engine.rib.add_peer(Peer::new(
+            pc.address,
+            pc.remote_as,
+            router_id,
+            pc.route_reflector_client,
+        ));
+        let session = SessionConfig {
+            address: pc.address,
+            port: pc.port,
+            local_address: Some(pc.local_address),
+            local_asn: config.bgp.my_as,
+            remote_asn: Some(pc.remote_as),
+            router_id,
+            hold_time: pc.hold_time,
+            passive: pc.passive,
+            md5_password: pc.md5_password.clone(),
+            families: pc.families.clone(),
+            add_path_receive: Vec::new(),
+            graceful_restart: config
+                .bgp
+                .graceful_restart_time
+                .map(|t| GracefulRestartConfig {
+                    restart_time: t,
+                    forwarding_preserved: if linux_dataplane {
+                        pc.families.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    restarting: false,
+                }),
+            connect_retry: BackoffConfig {
+                initial: config.bgp.connect_retry.initial,
+                max: config.bgp.connect_retry.max,
+            },
+            extended_message: true,
+        };
+        let handle = spawn_peer(id, session, peer_tx.clone());
+        if let Some(l) = &listener {
+            l.register(Registration {
+                peer: pc.address,
+                inbound: Some(handle.inbound()),
+                md5_password: pc.md5_password.clone(),
+            })
+            .await;
+        }
+        engine.peers.insert(
+            id,
+            EnginePeer {
+                handle,
+                max_prefixes: pc.max_prefixes,
+            },
+        );
+    }
+    drop(peer_tx);
+
+    let api_listener = bind(config.api.socket(), config.api.listen_backlog)
+        .with_context(|| format!("[API] cannot listen on {}", config.api.socket()))?;
+    let api_addr = api_listener.local_addr()?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let engine = tokio::spawn(engine.run(peer_rx, api_rx, shutdown_rx.clone()));
+    let state = ApiState::new(api_tx, api_addr);
+    let mut api_shutdown = shutdown_rx;
+    let api = tokio::spawn(serve(api_listener, state, async move {
+        let _ = api_shutdown.changed().await;
+    }));
+    info!(api = %api_addr, bgp = ?bgp_addr, peers = config.bgp.peers.len(), "bagpipe-bgp started");
+    Ok(Daemon {
+        api_addr,
+        bgp_addr,
+        shutdown: shutdown_tx,
+        engine,
+        api,
+    })
+}
