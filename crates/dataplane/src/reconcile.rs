@@ -3,8 +3,10 @@
 //!
 //! Entries are keyed by what identifies them in the kernel ([`Key`]). Each instance claims
 //! the entries its desired state renders to; an entry is wanted while some instance claims
-//! it (the lowest instance id wins a conflict). `installed` only changes when the kernel
-//! said yes, so a failed operation is simply retried by the next reconcile.
+//! it (the lowest instance id wins a conflict). A reconcile first compares the instance's
+//! new claim with its previous one, so its cost beyond rendering is that of what changed.
+//! `installed` only changes when the kernel said yes, and keys whose operation failed are
+//! looked at again by the next reconcile of their instance.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,10 +29,12 @@ pub type Classify = fn(&Entry) -> Claim;
 pub struct Reconciler<K> {
     kernel: K,
     installed: BTreeMap<Key, Entry>,
-    /// Per key, the instances that want it and what they want.
-    wanted: BTreeMap<Key, BTreeMap<u32, Entry>>,
-    /// Per instance, the keys it claims.
-    claims: BTreeMap<u32, BTreeSet<Key>>,
+    /// Per instance, what it claims.
+    claims: BTreeMap<u32, BTreeMap<Key, Entry>>,
+    /// Per key, the instances claiming it (several only when their states conflict).
+    claimants: BTreeMap<Key, BTreeSet<u32>>,
+    /// Keys whose last operation failed.
+    failed: BTreeSet<Key>,
     /// Adopted by `resync` and claimed by no instance since.
     unclaimed: BTreeSet<Key>,
     classify: Classify,
@@ -41,8 +45,9 @@ impl<K: Kernel> Reconciler<K> {
         Reconciler {
             kernel,
             installed: BTreeMap::new(),
-            wanted: BTreeMap::new(),
             claims: BTreeMap::new(),
+            claimants: BTreeMap::new(),
+            failed: BTreeSet::new(),
             unclaimed: BTreeSet::new(),
             classify,
         }
@@ -62,25 +67,40 @@ impl<K: Kernel> Reconciler<K> {
         id: u32,
         entries: Vec<Entry>,
     ) -> Result<ReconcileReport, DriverError> {
-        let mut touched = self.claims.remove(&id).unwrap_or_default();
-        for key in &touched {
-            if let Some(claimants) = self.wanted.get_mut(key) {
-                claimants.remove(&id);
-                if claimants.is_empty() {
-                    self.wanted.remove(key);
+        let mut claim = BTreeMap::new();
+        for entry in entries {
+            claim.entry(entry.key()).or_insert(entry);
+        }
+        let previous = self.claims.remove(&id).unwrap_or_default();
+        let mut touched = BTreeSet::new();
+        for (key, entry) in &previous {
+            match claim.get(key) {
+                Some(same) if same == entry => {}
+                Some(_) => {
+                    touched.insert(key.clone());
+                }
+                None => {
+                    touched.insert(key.clone());
+                    // Whatever failed for it no longer matters; a failed removal re-adds it.
+                    self.failed.remove(key);
+                    if let Some(ids) = self.claimants.get_mut(key) {
+                        ids.remove(&id);
+                        if ids.is_empty() {
+                            self.claimants.remove(key);
+                        }
+                    }
                 }
             }
         }
-        let mut claim = BTreeSet::new();
-        for entry in entries {
-            let key = entry.key();
-            self.wanted
-                .entry(key.clone())
-                .or_default()
-                .entry(id)
-                .or_insert(entry);
-            claim.insert(key);
+        for key in claim.keys().filter(|k| !previous.contains_key(*k)) {
+            touched.insert(key.clone());
+            self.claimants.entry(key.clone()).or_default().insert(id);
         }
+        let retry = self
+            .failed
+            .iter()
+            .filter(|k| claim.contains_key(*k) || previous.contains_key(*k));
+        touched.extend(retry.cloned());
         let classify = self.classify;
         touched.extend(
             self.unclaimed
@@ -88,7 +108,6 @@ impl<K: Kernel> Reconciler<K> {
                 .filter(|k| self.installed.get(*k).map(classify) == Some(Claim::Instance(id)))
                 .cloned(),
         );
-        touched.extend(claim.iter().cloned());
         if !claim.is_empty() {
             self.claims.insert(id, claim);
         }
@@ -112,10 +131,10 @@ impl<K: Kernel> Reconciler<K> {
         self.unclaimed = self
             .installed
             .keys()
-            .filter(|k| !self.wanted.contains_key(*k))
+            .filter(|k| !self.claimants.contains_key(*k))
             .cloned()
             .collect();
-        let claimed = self.wanted.keys().cloned().collect();
+        let claimed = self.claimants.keys().cloned().collect();
         self.converge(claimed).await
     }
 
@@ -126,7 +145,8 @@ impl<K: Kernel> Reconciler<K> {
     }
 
     fn desired(&self, key: &Key) -> Option<&Entry> {
-        self.wanted.get(key).and_then(|c| c.values().next())
+        let first = self.claimants.get(key)?.first()?;
+        self.claims.get(first)?.get(key)
     }
 
     /// Brings the entries of `keys` to what is wanted of them: links first, since deleting
@@ -196,11 +216,13 @@ impl<K: Kernel> Reconciler<K> {
             outcome.attempted += batch.len();
             let results = self.kernel.apply(&batch).await;
             for (op, result) in batch.into_iter().zip(results) {
+                let key = op.entry().key();
                 if let Err(e) = result {
                     outcome.failures.push(e);
+                    self.failed.insert(key);
                     continue;
                 }
-                let key = op.entry().key();
+                self.failed.remove(&key);
                 match &op {
                     Op::Create(e) | Op::Change { new: e, .. } => {
                         self.unclaimed.remove(&key);
