@@ -1,0 +1,131 @@
+//! Two bagpipe-bgp daemons exchange E-VPN and IP VPN routes through GoBGP acting as route
+//! reflector with RT Constraint, as in a real deployment; what one node attaches appears in
+//! the other's VPN instance and dummy dataplane, and goes away on detach.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::{daemon_ini, gobgp_global, gobgp_neighbor, has_received, wait_for, Daemon, Gobgp};
+
+const FAMILIES: &[&str] = &["l2vpn-evpn", "l3vpn-ipv4-unicast", "rtc"];
+
+fn evpn_attach(port: &str, mac: &str, ip: &str) -> serde_json::Value {
+    json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "import_rt": ["64512:10"], "export_rt": ["64512:10"],
+           "local_port": {"linuxif": port}, "mac_address": mac, "ip_address": ip, "gateway_ip": "10.10.0.1"})
+}
+
+fn ipvpn_attach(port: &str, mac: &str, ip: &str) -> serde_json::Value {
+    json!({"vpn_instance_id": "vrf-red", "vpn_type": "ipvpn", "import_rt": "64512:20", "export_rt": "64512:20",
+           "local_port": {"linuxif": port}, "mac_address": mac, "ip_address": ip, "gateway_ip": "10.20.0.1"})
+}
+
+#[test]
+fn routes_cross_a_gobgp_reflector_both_ways_and_are_withdrawn() {
+    let rr = "127.0.21.1";
+    let (a_addr, b_addr) = ("127.0.21.2", "127.0.21.3");
+    let port = 19101;
+    let toml = format!(
+        "{}\n{}\n{}",
+        gobgp_global(64512, rr, port),
+        gobgp_neighbor(a_addr, rr, 64512, true, FAMILIES),
+        gobgp_neighbor(b_addr, rr, 64512, true, FAMILIES)
+    );
+    let gobgp = Gobgp::start("gobgp-rr", "127.0.21.1:19102", &toml);
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19103,
+        &daemon_ini(a_addr, &[rr], port, 19103, ""),
+    );
+    let b = Daemon::start(
+        "B",
+        b_addr,
+        19104,
+        &daemon_ini(b_addr, &[rr], port, 19104, ""),
+    );
+    a.wait_established(1, Duration::from_secs(20));
+    b.wait_established(1, Duration::from_secs(20));
+    assert!(gobgp.established(a_addr) && gobgp.established(b_addr));
+
+    // E-VPN: B imports the RT first, then A plugs a port.
+    b.attach(evpn_attach("tapB1", "52:54:00:00:21:0b", "10.10.0.11/24"));
+    a.attach(evpn_attach("tapA1", "52:54:00:00:21:0a", "10.10.0.10/24"));
+    wait_for(
+        Duration::from_secs(10),
+        "A's MAC in B's E-VPN instance",
+        || {
+            has_received(
+                &b.lg("vpns/instances/net-blue/received_routes"),
+                "52:54:00:00:21:0a",
+            )
+            .then_some(())
+        },
+    );
+    let id = b.lg("vpns/instances/net-blue")["instance_dataplane_id"]
+        .as_u64()
+        .unwrap();
+    let state = wait_for(
+        Duration::from_secs(5),
+        "B's dataplane to get A's MAC",
+        || {
+            let s = b.dataplane_instance("evpn", id);
+            s["remote_macs"]
+                .get("52:54:00:00:21:0a")
+                .is_some()
+                .then_some(s)
+        },
+    );
+    assert_eq!(state["remote_macs"]["52:54:00:00:21:0a"]["vtep"], a_addr);
+    assert_eq!(
+        state["remote_macs"]["52:54:00:00:21:0a"]["ips"],
+        json!(["10.10.0.10"])
+    );
+    let flood: Vec<String> = state["flood_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["vtep"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(flood, vec![a_addr.to_string()]);
+    // And the other way round.
+    wait_for(Duration::from_secs(10), "B's MAC in A's instance", || {
+        has_received(
+            &a.lg("vpns/instances/net-blue/received_routes"),
+            "52:54:00:00:21:0b",
+        )
+        .then_some(())
+    });
+    // GoBGP reflected A's routes: they carry the reflector's ORIGINATOR_ID/CLUSTER_LIST.
+    let evpn_rib = gobgp.json(&["global", "rib", "-a", "evpn"]);
+    assert!(
+        evpn_rib.to_string().contains("52:54:00:00:21:0a"),
+        "GoBGP has A's MAC: {evpn_rib}"
+    );
+
+    // IP VPN.
+    b.attach(ipvpn_attach("tapB2", "52:54:00:00:22:0b", "10.20.0.11/24"));
+    a.attach(ipvpn_attach("tapA2", "52:54:00:00:22:0a", "10.20.0.10/24"));
+    let vrf = b.lg("vpns/instances/vrf-red")["instance_dataplane_id"]
+        .as_u64()
+        .unwrap();
+    wait_for(
+        Duration::from_secs(10),
+        "A's /32 in B's VRF dataplane",
+        || {
+            let s = b.dataplane_instance("ipvpn", vrf);
+            (s["routes"]["10.20.0.10/32"][0]["pe"] == a_addr).then_some(())
+        },
+    );
+
+    // Detach on A: B loses A's MAC and its flood entry.
+    a.detach(json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "local_port": {"linuxif": "tapA1"},
+                    "mac_address": "52:54:00:00:21:0a"}));
+    wait_for(Duration::from_secs(10), "A's MAC withdrawn from B", || {
+        let s = b.dataplane_instance("evpn", id);
+        (s["remote_macs"].get("52:54:00:00:21:0a").is_none()
+            && s["flood_list"].as_array().is_some_and(|f| f.is_empty()))
+        .then_some(())
+    });
+}
