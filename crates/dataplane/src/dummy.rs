@@ -13,12 +13,12 @@ use crate::driver::{DataplaneDriver, DriverError, ReconcileReport};
 const HISTORY: usize = 1000;
 
 pub struct DummyDriver<S> {
-    record: Arc<Mutex<Record<S>>>,
+    record: Arc<Mutex<DummyRecord<S>>>,
 }
 
 /// What the dummy driver was told, shared with whoever holds a [`DummyDriver::recorder`].
 #[derive(Debug, Serialize)]
-pub struct Record<S> {
+pub struct DummyRecord<S> {
     /// The state of each instance, as the last reconcile left it.
     pub instances: BTreeMap<u32, S>,
     /// The latest calls, oldest first.
@@ -37,7 +37,7 @@ pub enum DummyCall {
 impl<S> Default for DummyDriver<S> {
     fn default() -> Self {
         DummyDriver {
-            record: Arc::new(Mutex::new(Record {
+            record: Arc::new(Mutex::new(DummyRecord {
                 instances: BTreeMap::new(),
                 calls: VecDeque::new(),
                 reconcile_count: 0,
@@ -52,11 +52,11 @@ impl<S> DummyDriver<S> {
     }
 
     /// A view of the record that stays valid once the driver is moved into its task.
-    pub fn recorder(&self) -> Arc<Mutex<Record<S>>> {
+    pub fn recorder(&self) -> Arc<Mutex<DummyRecord<S>>> {
         Arc::clone(&self.record)
     }
 
-    fn log(&self, call: DummyCall) -> std::sync::MutexGuard<'_, Record<S>> {
+    fn log(&self, call: DummyCall) -> std::sync::MutexGuard<'_, DummyRecord<S>> {
         let mut record = self.record.lock().expect("dummy record");
         if record.calls.len() == HISTORY {
             record.calls.pop_front();

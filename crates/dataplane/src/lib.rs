@@ -52,7 +52,7 @@ pub use config::{
     MPLS_PLATFORM_LABELS,
 };
 pub use driver::{DataplaneDriver, DriverError, ReconcileReport};
-pub use dummy::{DummyCall, DummyDriver, Record};
+pub use dummy::{DummyCall, DummyDriver, DummyRecord};
 pub use linux::{watch_learned_macs, LearnedMac, LinuxEvpnDriver, LinuxIpVpnDriver};
 pub use model::{
     Encapsulation, EvpnInstanceState, EvpnLocalPort, FloodEntry, InterfaceAddress, RemoteMac,

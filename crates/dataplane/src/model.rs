@@ -32,8 +32,11 @@ pub struct EvpnInstanceState {
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
 pub struct EvpnLocalPort {
     /// `None` when the attach request gave no MAC: [`crate::watch_learned_macs`] reports the
-    /// MACs the bridge learns on the port.
+    /// MACs the bridge learns on the port. Given, it becomes a static bridge entry, so frames
+    /// to the VM are never flooded.
     pub mac: Option<MacAddress>,
+    /// Not programmed (local VMs resolve each other over the bridge); shown by the looking
+    /// glass, and what the VPN layer advertises.
     pub ips: Vec<IpAddr>,
 }
 
@@ -73,6 +76,8 @@ pub struct VrfState {
 /// (the original's two attach requests on the same port).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VrfLocalPort {
+    /// Not programmed (the node resolves the VM by ARP/ND like any neighbour); shown by the
+    /// looking glass.
     pub mac: MacAddress,
     /// The VM's addresses, each with the length of its subnet.
     pub addresses: Vec<InterfaceAddress>,

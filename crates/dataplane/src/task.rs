@@ -64,6 +64,11 @@ pub struct DriverGone(pub &'static str);
 
 enum Command<S> {
     Update(u32, Option<S>),
+    Query(Query),
+}
+
+/// Commands that must see every update sent before them applied.
+enum Query {
     Resync(oneshot::Sender<Result<(), String>>),
     Sweep(oneshot::Sender<Result<usize, String>>),
     Describe(oneshot::Sender<serde_json::Value>),
@@ -83,23 +88,23 @@ impl<S: Send + 'static> DriverHandle<S> {
 
     /// Re-reads the kernel and adopts our entries, after a daemon restart.
     pub async fn resync(&self) -> Result<Result<(), String>, DriverGone> {
-        self.ask(Command::Resync).await
+        self.ask(Query::Resync).await
     }
 
     /// Removes adopted entries that no instance claimed; returns how many.
     pub async fn sweep_unclaimed(&self) -> Result<Result<usize, String>, DriverGone> {
-        self.ask(Command::Sweep).await
+        self.ask(Query::Sweep).await
     }
 
     /// The driver's looking-glass view, with the task's counters.
     pub async fn describe(&self) -> Result<serde_json::Value, DriverGone> {
-        self.ask(Command::Describe).await
+        self.ask(Query::Describe).await
     }
 
     /// Waits until every update sent before has been applied or has failed; returns the
     /// instances whose last attempt failed, with the error.
     pub async fn flush(&self) -> Result<BTreeMap<u32, String>, DriverGone> {
-        self.ask(Command::Flush).await
+        self.ask(Query::Flush).await
     }
 
     async fn send(&self, command: Command<S>) -> Result<(), DriverGone> {
@@ -111,10 +116,10 @@ impl<S: Send + 'static> DriverHandle<S> {
 
     async fn ask<T>(
         &self,
-        command: impl FnOnce(oneshot::Sender<T>) -> Command<S>,
+        query: impl FnOnce(oneshot::Sender<T>) -> Query,
     ) -> Result<T, DriverGone> {
         let (reply, answer) = oneshot::channel();
-        self.send(command(reply)).await?;
+        self.send(Command::Query(query(reply))).await?;
         answer.await.map_err(|_| DriverGone(self.name))
     }
 }
@@ -186,13 +191,13 @@ impl<D: DataplaneDriver> Runner<D> {
                     // Let the rest of a burst arrive, so it becomes one reconcile.
                     tokio::time::sleep(self.config.coalesce_delay).await;
                 }
-                Some(other) => self.barrier(other).await,
+                Some(Command::Query(query)) => self.answer(query).await,
             }
             // Whatever else is queued joins this round.
             for _ in 0..self.config.capacity.max(1) * 4 {
                 match rx.try_recv() {
                     Ok(Command::Update(id, state)) => self.take_update(id, state),
-                    Ok(other) => self.barrier(other).await,
+                    Ok(Command::Query(query)) => self.answer(query).await,
                     Err(_) => break,
                 }
             }
@@ -212,20 +217,19 @@ impl<D: DataplaneDriver> Runner<D> {
         }
     }
 
-    /// Commands that must see every update sent before them applied.
-    async fn barrier(&mut self, command: Command<D::State>) {
+    /// Answers after applying every update received before the query.
+    async fn answer(&mut self, query: Query) {
         self.reconcile_pending().await;
-        match command {
-            Command::Update(id, state) => self.take_update(id, state),
-            Command::Resync(reply) => {
+        match query {
+            Query::Resync(reply) => {
                 let outcome = guard(self.driver.resync()).await;
                 let _ = reply.send(self.tally(outcome));
             }
-            Command::Sweep(reply) => {
+            Query::Sweep(reply) => {
                 let outcome = guard(self.driver.sweep_unclaimed()).await;
                 let _ = reply.send(self.tally(outcome));
             }
-            Command::Describe(reply) => {
+            Query::Describe(reply) => {
                 let failed: BTreeMap<&u32, &String> =
                     self.failed.iter().map(|(id, (_, e))| (id, e)).collect();
                 let _ = reply.send(json!({
@@ -234,7 +238,7 @@ impl<D: DataplaneDriver> Runner<D> {
                     "failed_instances": failed,
                 }));
             }
-            Command::Flush(reply) => {
+            Query::Flush(reply) => {
                 let failed = self
                     .failed
                     .iter()

@@ -270,7 +270,11 @@ impl NetlinkKernel {
                 )
             });
         }
-        self.call(Msg::DelNeighbour(m), 0).await
+        match self.call(Msg::DelNeighbour(m), 0).await {
+            // A port that left its bridge (the bridge was deleted) has no bridge entries.
+            Err(Errno(libc::EOPNOTSUPP)) if f.kind == FdbKind::Bridge => Ok(()),
+            other => other,
+        }
     }
 
     async fn neigh_message(&self, dev: &str, ip: IpAddr) -> Result<NeighbourMessage, Errno> {
