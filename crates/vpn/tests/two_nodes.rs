@@ -33,7 +33,12 @@ fn node(addr: [u8; 4], other: [u8; 4]) -> Node {
         Ipv4Addr::from(other),
         false,
     ));
-    rib.peer_up(peer, vec![Family::EVPN, Family::VPNV4], Ipv4Addr::from(other), None);
+    rib.peer_up(
+        peer,
+        vec![Family::EVPN, Family::VPNV4],
+        Ipv4Addr::from(other),
+        None,
+    );
     let vpn = VpnManager::new(VpnConfig {
         local_address: IpAddr::V4(ip),
         rd_admin: ip,
