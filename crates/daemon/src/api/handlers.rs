@@ -23,7 +23,11 @@ pub(crate) async fn attach(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, HttpError> {
     let request = Box::new(AttachRequest::from_json(&json_body(&headers, body)?)?);
-    tracing::info!(?request, "local port attach received");
+    // One short line per request at the default level (the original wrote ~6 KB per
+    // attach); the whole request at debug.
+    tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
+        ip = ?request.ip_address.map(|i| i.to_string()), port = ?request.local_port.linuxif, "attach");
+    tracing::debug!(?request, "attach request");
     let (reply, answer) = oneshot::channel();
     ask(&state, ApiCommand::Attach { request, reply }, answer).await??;
     // The original's controller returned None, which its framework sent as `null`.
@@ -36,7 +40,9 @@ pub(crate) async fn detach(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, HttpError> {
     let request = DetachRequest::from_json(&json_body(&headers, body)?)?;
-    tracing::info!(?request, "local port detach received");
+    tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
+        ip = ?request.ip_address.map(|i| i.to_string()), "detach");
+    tracing::debug!(?request, "detach request");
     let (reply, answer) = oneshot::channel();
     ask(&state, ApiCommand::Detach { request, reply }, answer).await??;
     Ok(Json(Value::Null))
