@@ -123,6 +123,7 @@ async fn evpn(handle: &DriverHandle<EvpnInstanceState>, n: u32) -> Duration {
                 vni: 100,
             })
             .collect(),
+        gateway_port: None,
     };
     let load = timed(handle, 1, state.clone()).await;
     let entries = count_fdb("bpvx-1");
@@ -179,6 +180,8 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
                 (prefix, vec![hop(i)])
             })
             .collect(),
+        fallback: None,
+        redirects: Vec::new(),
     };
     let load = timed(handle, 2, state.clone()).await;
     println!(

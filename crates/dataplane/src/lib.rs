@@ -62,7 +62,8 @@ pub use driver::{DataplaneDriver, DriverError, ReconcileReport};
 pub use dummy::{DummyCall, DummyDriver, DummyRecord};
 pub use linux::{watch_learned_macs, LearnedMac, LinuxEvpnDriver, LinuxIpVpnDriver};
 pub use model::{
-    Encapsulation, EvpnInstanceState, EvpnLocalPort, FloodEntry, InterfaceAddress, RemoteMac,
-    RemoteNextHop, VrfLocalPort, VrfState,
+    Encapsulation, EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry, FlowClassifier,
+    InterfaceAddress, PortRange, RemoteMac, RemoteNextHop, TrafficRedirect, VrfFallback,
+    VrfLocalPort, VrfState,
 };
 pub use task::{spawn_driver, spawn_driver_with, DriverGone, DriverHandle, DriverTaskConfig};

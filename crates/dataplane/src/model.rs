@@ -27,6 +27,23 @@ pub struct EvpnInstanceState {
     pub remote_macs: BTreeMap<MacAddress, RemoteMac>,
     /// Head-end replication list from type 3 routes: where broadcast and unknown frames go.
     pub flood_list: BTreeSet<FloodEntry>,
+    /// The VRF plugged into this instance (E-VPN-to-IP-VPN stitching), if any.
+    pub gateway_port: Option<EvpnGatewayPort>,
+}
+
+/// An IP VPN instance plugged into an E-VPN instance in place of a VM port (the attach
+/// request's `local_port.evpn`): hosts of the E-VPN reach their gateway, routed by the VRF,
+/// through this port of the bridge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvpnGatewayPort {
+    /// The interface to plug into the instance's bridge.
+    pub ifname: String,
+    /// `Some`: the driver creates `ifname` as a veth pair with this peer, which the VRF has as
+    /// a local port, and deletes the pair with the gateway port. `None`: `ifname` exists
+    /// already (an Open vSwitch port named by the request).
+    pub veth_peer: Option<String>,
+    /// The VRF's gateway address on the E-VPN's subnet.
+    pub gateway_ip: Option<IpAddr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
@@ -68,8 +85,52 @@ pub struct VrfState {
     pub router_mac: MacAddress,
     /// Local ports, by interface name.
     pub local_ports: BTreeMap<String, VrfLocalPort>,
-    /// Remote prefixes; several next hops make an ECMP route.
+    /// Remote prefixes; several next hops make an ECMP route, sorted by the routes'
+    /// consistent hash sort order (then PE and label), so that load-balancing buckets keep
+    /// their place when a next hop comes or goes.
     pub routes: BTreeMap<IpPrefix, Vec<RemoteNextHop>>,
+    /// Where traffic that matches no route goes instead of being dropped (the attach
+    /// request's `fallback`).
+    pub fallback: Option<VrfFallback>,
+    /// Traffic of the VRF's ports that FlowSpec redirect-to-VRF routes (RFC 8955 §7.5) send to
+    /// another VRF of this node, whose routes then apply instead of this VRF's.
+    pub redirects: Vec<TrafficRedirect>,
+}
+
+/// On a lookup miss: rewrite the MAC addresses and send the packet out of an OVS port (the
+/// Neutron OVS agent hands such traffic back to the Neutron router). Fields are as given;
+/// the driver judges whether they suffice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VrfFallback {
+    pub src_mac: Option<MacAddress>,
+    pub dst_mac: Option<MacAddress>,
+    pub ovs_port_name: Option<String>,
+    pub ovs_port_number: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrafficRedirect {
+    pub classifier: FlowClassifier,
+    /// The VRF (its `instance_id`) whose routes forward the matching traffic.
+    pub to_instance: u32,
+}
+
+/// A 5-tuple match; `None` fields match anything.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FlowClassifier {
+    pub source_prefix: Option<IpPrefix>,
+    pub destination_prefix: Option<IpPrefix>,
+    /// IP protocol number.
+    pub protocol: Option<u8>,
+    pub source_ports: Option<PortRange>,
+    pub destination_ports: Option<PortRange>,
+}
+
+/// An inclusive range of transport ports (`min == max` for one port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PortRange {
+    pub min: u16,
+    pub max: u16,
 }
 
 /// A port attached to a VRF. A dual-stack VM is one port with an address of each family

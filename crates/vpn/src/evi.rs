@@ -266,5 +266,6 @@ pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceSta
         local_ports,
         remote_macs,
         flood_list,
+        gateway_port: None,
     }
 }

@@ -219,5 +219,7 @@ pub fn dataplane_state(
         router_mac: router_mac(local, inst.id),
         local_ports,
         routes,
+        fallback: None,
+        redirects: Vec::new(),
     }
 }

@@ -130,6 +130,7 @@ pub fn evpn_state(id: u32, vni: u32, node: usize, vms: &[&EvpnVm]) -> EvpnInstan
                 vni,
             })
             .collect(),
+        gateway_port: None,
     }
 }
 

@@ -166,6 +166,8 @@ pub fn vrf_state(id: u32, vni: u32, node: usize, vms: &[IpVm], anycast: &[&str])
             })
             .collect(),
         routes,
+        fallback: None,
+        redirects: Vec::new(),
     }
 }
 

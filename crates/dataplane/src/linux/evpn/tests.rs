@@ -50,6 +50,7 @@ fn state() -> EvpnInstanceState {
                 vni: *n,
             })
             .collect(),
+        gateway_port: None,
     }
 }
 

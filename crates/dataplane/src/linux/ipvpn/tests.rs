@@ -54,6 +54,8 @@ fn vrf(gateway: &str) -> VrfState {
             ),
         ]
         .into(),
+        fallback: None,
+        redirects: Vec::new(),
     }
 }
 
