@@ -78,10 +78,16 @@ async fn accept_loop(listeners: Vec<TcpListener>, mut registrations: mpsc::Recei
         });
     }
     let mut peers: HashMap<IpAddr, mpsc::Sender<TcpStream>> = HashMap::new();
+    // The listener outlives its handle: once nobody can register peers any more, it keeps
+    // serving the ones it knows.
+    let mut registering = true;
     loop {
         tokio::select! {
-            r = registrations.recv() => {
-                let Some(r) = r else { return };
+            r = registrations.recv(), if registering => {
+                let Some(r) = r else {
+                    registering = false;
+                    continue;
+                };
                 for l in &listeners {
                     let same_family = l.local_addr().is_ok_and(|a| a.is_ipv4() == r.peer.is_ipv4());
                     if same_family && (r.md5_password.is_some() || r.inbound.is_none()) {
