@@ -2,9 +2,11 @@
 //! size allows: consecutive announcements sharing one attribute set and family share one
 //! UPDATE, withdrawals of a family share one.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bagpipe_wire::attr::AttributeSet;
+use bagpipe_wire::family::AFI_IPV6;
 use bagpipe_wire::message::{Message, Update};
 use bagpipe_wire::nlri::PathNlri;
 use bagpipe_wire::{CodecContext, EncodeError, Family};
@@ -65,6 +67,16 @@ impl PartialEq for GroupKey {
     }
 }
 
+/// An IPv6 family announced with an IPv4 next hop (our dataplane address, on an IPv4
+/// network) carries it IPv4-mapped (RFC 4659 §3.2.1.2, RFC 4798): a 4-octet next hop does
+/// not fit these families, and receivers (ours among them) cannot parse the NLRI after it.
+fn next_hop_for(family: Family, nh: IpAddr) -> IpAddr {
+    match nh {
+        IpAddr::V4(v4) if family.afi == AFI_IPV6 => IpAddr::V6(v4.to_ipv6_mapped()),
+        other => other,
+    }
+}
+
 struct Group {
     key: GroupKey,
     nlri: Vec<PathNlri>,
@@ -74,7 +86,8 @@ impl Group {
     fn build(&self, nlri: Vec<PathNlri>) -> Update {
         match &self.key {
             GroupKey::Announce(family, attrs) => {
-                Update::announce(*family, attrs.next_hop, attrs.attributes.clone(), nlri)
+                let next_hop = attrs.next_hop.map(|nh| next_hop_for(*family, nh));
+                Update::announce(*family, next_hop, attrs.attributes.clone(), nlri)
             }
             GroupKey::Withdraw(family) => Update::withdraw(*family, nlri),
         }
@@ -115,6 +128,38 @@ mod tests {
     use bagpipe_wire::attr::{AsPath, AttrValue, Origin, PathAttribute};
     use bagpipe_wire::nlri::{Nlri, VpnPrefix};
     use bagpipe_wire::{Label, RouteDistinguisher};
+
+    #[test]
+    fn vpnv6_with_an_ipv4_next_hop_goes_ipv4_mapped_and_decodes_back() {
+        let nh: IpAddr = "192.0.2.1".parse().unwrap();
+        let attrs = Arc::new(AttributeSet::new(
+            Some(nh),
+            vec![
+                PathAttribute::new(AttrValue::Origin(Origin::Igp)),
+                PathAttribute::new(AttrValue::AsPath(AsPath::default())),
+            ],
+        ));
+        let nlri = Nlri::Vpn(VpnPrefix::new(
+            RouteDistinguisher::as2(65000, 1),
+            Label::mpls(16, true),
+            "2001:db8::/64".parse().unwrap(),
+        ));
+        let ctx = CodecContext::default();
+        let mut out = Vec::new();
+        let item = |family| OutItem::Announce {
+            family,
+            nlri: nlri.clone().into(),
+            attrs: Arc::clone(&attrs),
+        };
+        pack(vec![item(Family::VPNV6)], &ctx, &mut out).unwrap();
+        let d = Message::decode(&out, &ctx).unwrap();
+        let Message::Update(u) = d.message else {
+            panic!("not an update")
+        };
+        assert!(d.issues.is_empty(), "{:?}", d.issues);
+        let (_, got, _) = u.announced().next().unwrap();
+        assert_eq!(got, Some("::ffff:192.0.2.1".parse().unwrap()));
+    }
 
     #[test]
     fn many_routes_split_within_the_limit_and_decode_back() {
