@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod exabgp;
+pub mod frr;
+pub mod scripted;
+
 /// Polls `check` until it returns `Some`, or panics after `timeout` with `what`.
 pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
@@ -30,8 +34,26 @@ struct Process {
     name: String,
 }
 
+impl Process {
+    /// Sends `signal` (SIGSTOP, SIGCONT...) to the process.
+    fn signal(&self, signal: i32) {
+        // SAFETY: signalling our own child process, not yet reaped.
+        unsafe { libc::kill(self.child.id() as i32, signal) };
+    }
+
+    /// SIGKILL, and waits for the process to be gone (a crash, as far as its peers see).
+    fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
+        // Already reaped (killed by the test): its pid may belong to someone else now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // SIGTERM first, so that our daemon exits cleanly; then make sure.
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
@@ -150,11 +172,71 @@ impl Daemon {
 
     /// The dummy dataplane's state of an instance (`evpn` or `ipvpn` driver).
     pub fn dataplane_instance(&self, driver: &str, id: u64) -> Value {
-        self.lg("vpns/dataplane")["drivers"][driver]["driver"]["instances"][id.to_string()].clone()
+        let path = format!("vpns/dataplane/drivers/{driver}");
+        self.lg(&path)["driver"]["instances"][id.to_string()].clone()
     }
 
     pub fn pid(&self) -> u32 {
         self.process.child.id()
+    }
+
+    /// The looking glass's view of one peer (`bgp/peers/<address>`).
+    pub fn peer(&self, address: &str) -> Value {
+        self.lg(&format!("bgp/peers/{address}"))
+    }
+
+    /// The state of one peer (`Established`, `Active`...), or "" when unknown.
+    pub fn peer_state(&self, address: &str) -> String {
+        self.peer(address)["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Every route of the route table (`bgp/routes`), as one JSON text to search in.
+    pub fn routes_text(&self) -> String {
+        self.lg("bgp/routes").to_string()
+    }
+
+    /// The routes of `bgp/routes` whose key contains `needle`: `(key, body)` pairs.
+    pub fn routes_matching(&self, needle: &str) -> Vec<(String, Value)> {
+        let all = self.lg("bgp/routes");
+        let mut out = Vec::new();
+        for entries in all.as_object().into_iter().flat_map(|m| m.values()) {
+            for entry in entries.as_array().into_iter().flatten() {
+                for (k, v) in entry.as_object().into_iter().flatten() {
+                    if k.contains(needle) {
+                        out.push((k.clone(), v.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits until the route table holds a route whose key contains `needle`; returns it.
+    pub fn wait_route(&self, needle: &str, timeout: Duration) -> (String, Value) {
+        wait_for(timeout, &format!("route {needle} in {}", self.api), || {
+            self.routes_matching(needle).into_iter().next()
+        })
+    }
+
+    /// Waits until no route's key contains `needle`.
+    pub fn wait_no_route(&self, needle: &str, timeout: Duration) {
+        wait_for(
+            timeout,
+            &format!("route {needle} gone from {}", self.api),
+            || self.routes_matching(needle).is_empty().then_some(()),
+        );
+    }
+
+    /// Waits until peer `address` is in `state`.
+    pub fn wait_peer_state(&self, address: &str, state: &str, timeout: Duration) {
+        wait_for(
+            timeout,
+            &format!("peer {address} of {} to be {state}", self.api),
+            || (self.peer_state(address) == state).then_some(()),
+        );
     }
 }
 
@@ -170,15 +252,7 @@ impl Gobgp {
         let dir = tempfile::tempdir().expect("temp dir");
         let conf = dir.path().join("gobgpd.toml");
         std::fs::write(&conf, toml).expect("write gobgpd.toml");
-        let mut cmd = Command::new("gobgpd");
-        cmd.arg("-f").arg(&conf).args([
-            "-p",
-            "-l",
-            "info",
-            "--api-hosts",
-            api_addr,
-            "--pprof-disable",
-        ]);
+        let mut cmd = gobgpd_command(&conf, api_addr);
         let process = spawn(name, &mut cmd, dir.path().join("gobgpd.log"));
         let g = Gobgp {
             process,
@@ -224,6 +298,82 @@ impl Gobgp {
         let n = self.json(&["neighbor", neighbor]);
         n["state"]["session_state"] == 6 || n["state"]["session_state"] == "established"
     }
+
+    /// Runs `gobgp LINE` (words separated by spaces), panicking with GoBGP's answer if it
+    /// fails.
+    pub fn run(&self, line: &str) {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        if let Err(e) = self.cli(&args) {
+            panic!("gobgp {line}: {e}");
+        }
+    }
+
+    /// The paths of `gobgp LINE -j` (a RIB, keyed by route) whose key contains `needle`.
+    pub fn paths(&self, line: &str, needle: &str) -> Vec<Value> {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let rib = self.json(&args);
+        rib.as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k.contains(needle))
+            .flat_map(|(_, v)| v.as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// Waits until `gobgp LINE -j` has a path keyed with `needle`; returns it.
+    pub fn wait_path(&self, line: &str, needle: &str, timeout: Duration) -> Value {
+        wait_for(timeout, &format!("{needle} in gobgp {line}"), || {
+            self.paths(line, needle).into_iter().next()
+        })
+    }
+
+    /// Waits until `gobgp LINE -j` has no path keyed with `needle`.
+    pub fn wait_no_path(&self, line: &str, needle: &str, timeout: Duration) {
+        wait_for(timeout, &format!("{needle} gone from gobgp {line}"), || {
+            self.paths(line, needle).is_empty().then_some(())
+        });
+    }
+
+    /// Kills gobgpd with SIGKILL: its sessions drop without a NOTIFICATION, as in a crash.
+    pub fn kill(&mut self) {
+        self.process.kill_hard();
+    }
+
+    /// Starts gobgpd again on the same configuration and waits for its API.
+    pub fn restart(&mut self) {
+        let mut cmd = gobgpd_command(&self.dir.path().join("gobgpd.toml"), &self.api);
+        self.process = spawn("gobgpd", &mut cmd, self.dir.path().join("gobgpd.log"));
+        wait_for(Duration::from_secs(10), "gobgpd API after restart", || {
+            self.cli(&["global"]).ok()
+        });
+    }
+
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) gobgpd.
+    pub fn freeze(&self, frozen: bool) {
+        self.process
+            .signal(if frozen { libc::SIGSTOP } else { libc::SIGCONT });
+    }
+}
+
+fn gobgpd_command(conf: &std::path::Path, api_addr: &str) -> Command {
+    let mut cmd = Command::new("gobgpd");
+    cmd.arg("-f").arg(conf).args([
+        "-p",
+        "-l",
+        "info",
+        "--api-hosts",
+        api_addr,
+        "--pprof-disable",
+    ]);
+    cmd
+}
+
+/// The attribute of type `code` of a GoBGP JSON path.
+pub fn gobgp_attr(path: &Value, code: u64) -> Option<&Value> {
+    path["attrs"]
+        .as_array()?
+        .iter()
+        .find(|a| a["type"].as_u64() == Some(code))
 }
 
 /// A `[[neighbors]]` block of gobgpd.toml: an iBGP neighbour that connects to GoBGP (passive
@@ -264,6 +414,27 @@ pub fn daemon_ini(
         "[BGP]\nlocal_address = {local}\npeers = {}\nmy_as = 64512\nenable_rtc = True\nbgp_port = {bgp_port}\n{extra_bgp}\n\n[API]\nhost = {local}\nport = {api_port}\n\n[DATAPLANE_DRIVER_IPVPN]\ndataplane_driver = dummy\n\n[DATAPLANE_DRIVER_EVPN]\ndataplane_driver = dummy\n",
         peers.join(", ")
     )
+}
+
+/// An IP VPN attachment request: `rts` is "IMPORT" or "IMPORT>EXPORT"; port `tap<id>`, MAC
+/// 52:54:00:00:00:<id>, gateway the first address of the subnet.
+pub fn ipvpn(vrf: &str, rts: &str, id: u8, ip: &str) -> Value {
+    attachment("ipvpn", vrf, rts, id, ip)
+}
+
+/// An E-VPN attachment request, as `ipvpn`.
+pub fn evpn(instance: &str, rts: &str, id: u8, ip: &str) -> Value {
+    attachment("evpn", instance, rts, id, ip)
+}
+
+fn attachment(vpn_type: &str, instance: &str, rts: &str, id: u8, ip: &str) -> Value {
+    let (import, export) = rts.split_once('>').unwrap_or((rts, rts));
+    let host = ip.split('/').next().unwrap();
+    let cut = host.rfind(['.', ':']).unwrap();
+    let gateway = format!("{}1", &host[..=cut]);
+    serde_json::json!({"vpn_instance_id": instance, "vpn_type": vpn_type,
+        "import_rt": [import], "export_rt": [export], "local_port": {"linuxif": format!("tap{id}")},
+        "mac_address": format!("52:54:00:00:00:{id:02x}"), "ip_address": ip, "gateway_ip": gateway})
 }
 
 /// Finds the route keyed `..mac..` in an instance's received routes.

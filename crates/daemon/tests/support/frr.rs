@@ -1,0 +1,88 @@
+//! FRR's bgpd as a pure BGP peer (`-Z`: no zebra), on its own address and port, read through
+//! `vtysh --vty_socket` in JSON.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{spawn, wait_for, Process};
+
+pub struct Frr {
+    process: Process,
+    pub dir: tempfile::TempDir,
+}
+
+impl Frr {
+    /// Starts bgpd with `conf` (a bgpd.conf), listening on `address:port`; waits for vtysh.
+    pub fn start(name: &str, address: &str, port: u16, conf: &str) -> Frr {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bgpd.conf");
+        std::fs::write(&path, conf).expect("write bgpd.conf");
+        let mut cmd = Command::new("/usr/lib/frr/bgpd");
+        cmd.arg("-S")
+            .arg("-Z")
+            .arg("-f")
+            .arg(&path)
+            .arg("-i")
+            .arg(dir.path().join("bgpd.pid"))
+            .arg("--vty_socket")
+            .arg(dir.path())
+            .args(["-l", address, "-p", &port.to_string(), "-P", "0"])
+            .args(["--log", "stdout"]);
+        let process = spawn(name, &mut cmd, dir.path().join("bgpd.log"));
+        let f = Frr { process, dir };
+        wait_for(Duration::from_secs(10), "FRR bgpd vty", || {
+            f.vtysh(&["show bgp summary json"]).ok()
+        });
+        f
+    }
+
+    /// Runs vtysh commands (each one a `-c`) against this bgpd.
+    pub fn vtysh(&self, commands: &[&str]) -> Result<String, String> {
+        let mut cmd = Command::new("vtysh");
+        cmd.arg("--vty_socket")
+            .arg(self.dir.path())
+            .args(["-d", "bgpd"]);
+        for c in commands {
+            cmd.arg("-c").arg(c);
+        }
+        let out = cmd.output().map_err(|e| e.to_string())?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(stdout)
+        } else {
+            Err(format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// Configures with `commands` (inside `configure terminal`), panicking on an error.
+    pub fn configure(&self, commands: &[&str]) {
+        let mut all = vec!["configure terminal"];
+        all.extend_from_slice(commands);
+        if let Err(e) = self.vtysh(&all) {
+            panic!("vtysh {all:?}: {e}");
+        }
+    }
+
+    /// A `show ... json` command's answer (Null when it fails).
+    pub fn json(&self, show: &str) -> Value {
+        self.vtysh(&[show])
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    pub fn established(&self, neighbor: &str) -> bool {
+        let n = self.json(&format!("show bgp neighbors {neighbor} json"));
+        n[neighbor]["bgpState"] == "Established"
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("bgpd.log")).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+}
