@@ -9,6 +9,7 @@ pub fn kernel_state(ns: &str) -> String {
     let fdb: String = exec(ns, "bridge fdb show")
         .lines()
         .filter(|l| l.contains("permanent") || l.contains("static") || l.contains(" self"))
+        .filter(|l| !kernel_multicast(l))
         .map(|l| format!("{l}\n"))
         .collect();
     [
@@ -17,7 +18,7 @@ pub fn kernel_state(ns: &str) -> String {
         ip(ns, "neigh show nud permanent"),
         stable(&ip(ns, "addr show")),
         ip(ns, "-4 route show table all"),
-        ip(ns, "-6 route show table all"),
+        without_kernel_multicast(&ip(ns, "-6 route show table all")),
         ip(ns, "-4 rule show"),
         ip(ns, "-6 rule show"),
     ]
@@ -41,5 +42,22 @@ pub fn stable(text: &str) -> String {
             }
             out.join(" ") + "\n"
         })
+        .collect()
+}
+
+/// Multicast group entries (`33:33:…`, `01:00:5e:…` FDB entries; `multicast` and
+/// `anycast` routes) that the kernel adds by itself, asynchronously, as IPv6 configures an
+/// interface: never ours, and not stable between two snapshots a moment apart.
+fn kernel_multicast(line: &str) -> bool {
+    line.starts_with("33:33:")
+        || line.starts_with("01:00:5e:")
+        || line.starts_with("multicast ")
+        || line.starts_with("anycast ")
+}
+
+fn without_kernel_multicast(text: &str) -> String {
+    text.lines()
+        .filter(|l| !kernel_multicast(l))
+        .map(|l| format!("{l}\n"))
         .collect()
 }
