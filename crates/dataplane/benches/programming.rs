@@ -13,6 +13,7 @@ use bagpipe_dataplane::{
     spawn_driver, DriverHandle, Encapsulation, EvpnInstanceState, FloodEntry, LinuxDriverConfig,
     LinuxEvpnDriver, LinuxIpVpnDriver, RemoteMac, RemoteNextHop, VrfState,
 };
+use bagpipe_testbed::netns::{enter, Netns};
 use bagpipe_wire::{IpPrefix, MacAddress};
 
 const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
@@ -33,7 +34,7 @@ fn main() {
         .unwrap_or(10_000);
     let ns = Netns::new(&format!("bpb-dataplane-{}", std::process::id()));
     let thread = std::thread::spawn({
-        let name = ns.0.clone();
+        let name = ns.name.clone();
         move || {
             enter(&name);
             run(n)
@@ -267,27 +268,4 @@ fn sh(command: &str) {
         .status()
         .expect(words[0]);
     assert!(status.success(), "{command}");
-}
-
-struct Netns(String);
-
-impl Netns {
-    fn new(name: &str) -> Netns {
-        sh(&format!("ip netns add {name}"));
-        Netns(name.to_string())
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-fn enter(ns: &str) {
-    use std::os::fd::AsRawFd;
-    let file = std::fs::File::open(format!("/run/netns/{ns}")).expect("netns");
-    // SAFETY: setns on a valid descriptor only moves this thread.
-    let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-    assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
 }

@@ -38,7 +38,8 @@
 //! # Tests and benchmark
 //! `cargo test -p bagpipe-dataplane`: unit tests of the diff logic on the fake kernel, and
 //! (as root) `tests/linux/`, which builds compute nodes, an underlay and VMs in network
-//! namespaces (`bpdp-*`), runs the drivers inside the nodes and pings between the VMs.
+//! namespaces (`bpdp-*`, with `bagpipe-testbed`), runs the drivers inside the nodes and pings
+//! between the VMs.
 //! `cargo bench -p bagpipe-dataplane --bench programming` (root, `BENCH_N`, default 10,000)
 //! times the drivers against one `bridge fdb replace` process per entry.
 

@@ -40,7 +40,7 @@ async fn cleanup_removes_ours_and_nothing_else() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("cl", 2);
+    let mut fabric = Fabric::new("bpdp-cl", 2);
     let node = fabric.node(1);
     for command in FOREIGN {
         ip(&node, command);

@@ -149,7 +149,7 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("ev", 3);
+    let mut fabric = Fabric::new("bpdp-ev", 3);
     let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
     let b_ns: Vec<String> = B.iter().map(|vm| vm.plug(&mut fabric)).collect();
     let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
@@ -223,7 +223,7 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("evm", 3);
+    let mut fabric = Fabric::new("bpdp-evm", 3);
     let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
     let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
     let all: Vec<&EvpnVm> = A.iter().collect();
@@ -267,7 +267,7 @@ async fn macs_learnt_on_ports_are_reported() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("lrn", 1);
+    let mut fabric = Fabric::new("bpdp-lrn", 1);
     let vm = &A[0];
     let vm_ns = vm.plug(&mut fabric);
     let driver = start_evpn(&fabric, 1);

@@ -182,7 +182,7 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("ip", 3);
+    let mut fabric = Fabric::new("bpdp-ip", 3);
     let r: Vec<String> = VRF1.iter().map(|vm| vm.plug(&mut fabric)).collect();
     let s: Vec<String> = VRF2.iter().map(|vm| vm.plug(&mut fabric)).collect();
     for vm in [&r[1], &r[2]] {

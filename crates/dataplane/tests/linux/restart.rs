@@ -14,7 +14,7 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
     if !can_use_netns() {
         return;
     }
-    let mut fabric = Fabric::new("rs", 2);
+    let mut fabric = Fabric::new("bpdp-rs", 2);
     let evpn_vms: Vec<&EvpnVm> = A[..2].iter().collect();
     let a: Vec<String> = evpn_vms.iter().map(|vm| vm.plug(&mut fabric)).collect();
     let vrf_vms = [VRF1[0].clone(), VRF1[1].clone()];

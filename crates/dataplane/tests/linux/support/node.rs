@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use bagpipe_dataplane::{spawn_driver, DataplaneDriver, DriverHandle};
 use tokio::sync::oneshot;
 
-use super::netns::enter;
+use bagpipe_testbed::netns::enter;
 
 pub struct NodeDriver<S> {
     pub handle: DriverHandle<S>,

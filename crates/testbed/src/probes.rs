@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::netns::{enter, in_netns};
+use crate::netns::{enter, in_netns};
 
 static NEXT_ID: AtomicU16 = AtomicU16::new(1);
 
@@ -26,12 +26,30 @@ pub fn no_reply(ns: &str, dst: &str) -> bool {
 
 fn echo(dst: IpAddr, seq: u16) -> bool {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u16);
-    let (domain, proto, request, reply) = match dst {
-        IpAddr::V4(_) => (libc::AF_INET, libc::IPPROTO_ICMP, 8u8, 0u8),
-        IpAddr::V6(_) => (libc::AF_INET6, libc::IPPROTO_ICMPV6, 128, 129),
-    };
-    let fd = Fd::new(unsafe { libc::socket(domain, libc::SOCK_RAW, proto) });
+    let fd = icmp_socket(dst);
     fd.timeout(Duration::from_millis(200));
+    fd.send_to_ip(&echo_request(dst, id, seq), dst);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut buf = [0u8; 2048];
+    while Instant::now() < deadline {
+        let Some(n) = fd.recv(&mut buf) else { continue };
+        if echo_reply(dst, &buf[..n]) == Some((id, seq)) {
+            return true;
+        }
+    }
+    false
+}
+
+fn icmp_socket(dst: IpAddr) -> Fd {
+    let (domain, proto) = match dst {
+        IpAddr::V4(_) => (libc::AF_INET, libc::IPPROTO_ICMP),
+        IpAddr::V6(_) => (libc::AF_INET6, libc::IPPROTO_ICMPV6),
+    };
+    Fd::new(unsafe { libc::socket(domain, libc::SOCK_RAW, proto) })
+}
+
+fn echo_request(dst: IpAddr, id: u16, seq: u16) -> Vec<u8> {
+    let request = if dst.is_ipv4() { 8u8 } else { 128 };
     let mut packet = vec![request, 0, 0, 0];
     packet.extend(id.to_be_bytes());
     packet.extend(seq.to_be_bytes());
@@ -41,25 +59,118 @@ fn echo(dst: IpAddr, seq: u16) -> bool {
         let sum = checksum(&packet);
         packet[2..4].copy_from_slice(&sum.to_be_bytes());
     }
-    fd.send_to_ip(&packet, dst);
-    let deadline = Instant::now() + Duration::from_secs(1);
-    let mut buf = [0u8; 2048];
-    while Instant::now() < deadline {
-        let Some(n) = fd.recv(&mut buf) else { continue };
-        let icmp = match dst {
-            // Raw IPv4 sockets hand over the IP header too.
-            IpAddr::V4(_) => &buf[usize::from(buf[0] & 0xf) * 4..n],
-            IpAddr::V6(_) => &buf[..n],
-        };
-        if icmp.len() >= 8
-            && icmp[0] == reply
-            && icmp[4..6] == id.to_be_bytes()
-            && icmp[6..8] == seq.to_be_bytes()
-        {
-            return true;
-        }
+    packet
+}
+
+/// The identifier and sequence number of an echo reply to a request sent to `dst`.
+fn echo_reply(dst: IpAddr, packet: &[u8]) -> Option<(u16, u16)> {
+    let (icmp, reply) = match dst {
+        // Raw IPv4 sockets hand over the IP header too.
+        IpAddr::V4(_) => (packet.get(usize::from(packet.first()? & 0xf) * 4..)?, 0u8),
+        IpAddr::V6(_) => (packet, 129),
+    };
+    (icmp.len() >= 8 && icmp[0] == reply).then(|| {
+        (
+            u16::from_be_bytes([icmp[4], icmp[5]]),
+            u16::from_be_bytes([icmp[6], icmp[7]]),
+        )
+    })
+}
+
+/// Pings one address from a namespace every few milliseconds until told to stop, to measure
+/// how much traffic an event (a daemon restart) loses.
+pub struct PingLoss {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<LossReport>,
+}
+
+/// What a [`PingLoss`] saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LossReport {
+    pub sent: u32,
+    pub lost: u32,
+    /// The longest run of consecutive unanswered echoes.
+    pub longest_outage: u32,
+    pub interval: Duration,
+}
+
+impl std::fmt::Display for LossReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} lost of {} echoes sent every {:?} (longest outage: {} in a row, {:?})",
+            self.lost,
+            self.sent,
+            self.interval,
+            self.longest_outage,
+            self.interval * self.longest_outage
+        )
     }
-    false
+}
+
+impl PingLoss {
+    pub fn start(ns: &str, dst: &str, interval: Duration) -> Self {
+        let dst: IpAddr = dst.parse().expect("address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let ns = ns.to_string();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            enter(&ns);
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) ^ (std::process::id() as u16);
+            let fd = icmp_socket(dst);
+            fd.timeout(Duration::from_millis(1));
+            ready_tx.send(()).unwrap();
+            let mut answered: Vec<bool> = Vec::new();
+            let mut next = Instant::now();
+            let mut stopping_at: Option<Instant> = None;
+            let mut buf = [0u8; 2048];
+            loop {
+                let now = Instant::now();
+                match stopping_at {
+                    // Late replies still count.
+                    Some(at) if now >= at => break,
+                    None if flag.load(Ordering::Relaxed) => {
+                        stopping_at = Some(now + Duration::from_millis(300));
+                    }
+                    None if now >= next => {
+                        let seq = answered.len() as u16;
+                        fd.send_to_ip(&echo_request(dst, id, seq), dst);
+                        answered.push(false);
+                        next += interval;
+                    }
+                    _ => {}
+                }
+                if let Some(n) = fd.recv(&mut buf) {
+                    if let Some((rid, seq)) = echo_reply(dst, &buf[..n]) {
+                        if let Some(a) = answered.get_mut(usize::from(seq)).filter(|_| rid == id) {
+                            *a = true;
+                        }
+                    }
+                }
+            }
+            let mut report = LossReport {
+                sent: answered.len() as u32,
+                lost: 0,
+                longest_outage: 0,
+                interval,
+            };
+            let mut run = 0;
+            for a in answered {
+                run = if a { 0 } else { run + 1 };
+                report.lost += u32::from(!a);
+                report.longest_outage = report.longest_outage.max(run);
+            }
+            report
+        });
+        ready.recv().expect("ping thread");
+        PingLoss { stop, thread }
+    }
+
+    pub fn finish(self) -> LossReport {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("ping thread")
+    }
 }
 
 /// Sends one ARP request for `target` out of `ifname` (in `ns`) and returns the MAC in the

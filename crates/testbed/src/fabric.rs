@@ -1,19 +1,22 @@
 //! Compute nodes joined by an underlay, and VMs plugged into them — each a namespace.
 //!
 //! ```text
-//!   [bpdp-T-u]  bridge "ul": n1 n2 n3 ...          underlay 192.0.2.0/24
-//!        │ veth ul0 (192.0.2.i)
-//!   [bpdp-T-ni] the node: the driver runs here
+//!   [P-u]   bridge "ul": n1 n2 n3 ...         underlay 192.0.2.0/24 (the bridge itself:
+//!        │ veth ul0 (192.0.2.i)                192.0.2.254, when asked for)
+//!   [P-ni]  the node: a driver or a daemon runs here
 //!        │ veth <port> ── eth0
-//!   [bpdp-T-<vm>] a VM
+//!   [P-<vm>] a VM
 //! ```
+//!
+//! `P` is the prefix the test gives (`bpdp-ev`, `bpd-evrr`...): its crate's prefix and a tag
+//! of the test, so that tests running in parallel never share a namespace.
 
 use std::net::IpAddr;
 
-use super::netns::{ip, Netns};
+use crate::netns::{ip, Netns};
 
 pub struct Fabric {
-    tag: String,
+    prefix: String,
     // Dropped in order: VMs, nodes, underlay.
     vms: Vec<Netns>,
     nodes: Vec<Netns>,
@@ -30,18 +33,18 @@ pub struct Vm<'a> {
 }
 
 impl Fabric {
-    pub fn new(tag: &str, nodes: usize) -> Fabric {
-        let underlay = Netns::new(&format!("bpdp-{tag}-u"));
+    pub fn new(prefix: &str, nodes: usize) -> Fabric {
+        let underlay = Netns::new(&format!("{prefix}-u"));
         ip(&underlay.name, "link add ul type bridge");
         ip(&underlay.name, "link set ul up");
         let mut fabric = Fabric {
-            tag: tag.to_string(),
+            prefix: prefix.to_string(),
             vms: Vec::new(),
             nodes: Vec::new(),
             _underlay: underlay,
         };
         for i in 1..=nodes {
-            let node = Netns::new(&format!("bpdp-{tag}-n{i}"));
+            let node = Netns::new(&format!("{prefix}-n{i}"));
             let u = fabric.underlay();
             ip(
                 &u,
@@ -59,7 +62,15 @@ impl Fabric {
     }
 
     pub fn underlay(&self) -> String {
-        format!("bpdp-{}-u", self.tag)
+        format!("{}-u", self.prefix)
+    }
+
+    /// Gives the underlay bridge an address, for a process that runs in the underlay
+    /// namespace and talks to the nodes (a route reflector); returns it.
+    pub fn underlay_host(&self) -> IpAddr {
+        let address: IpAddr = "192.0.2.254".parse().unwrap();
+        ip(&self.underlay(), &format!("addr add {address}/24 dev ul"));
+        address
     }
 
     /// Namespace of node `i` (from 1).
@@ -71,9 +82,14 @@ impl Fabric {
         format!("192.0.2.{i}").parse().unwrap()
     }
 
+    /// Namespace of a VM plugged by [`Fabric::add_vm`].
+    pub fn vm(&self, name: &str) -> String {
+        format!("{}-{name}", self.prefix)
+    }
+
     /// Creates the VM's namespace and plugs it into node `node`; returns its namespace.
     pub fn add_vm(&mut self, node: usize, vm: &Vm) -> String {
-        let ns = Netns::new(&format!("bpdp-{}-{}", self.tag, vm.name));
+        let ns = Netns::new(&self.vm(vm.name));
         let name = ns.name.clone();
         self.vms.push(ns);
         self.plug(node, vm);
@@ -82,7 +98,7 @@ impl Fabric {
 
     /// Plugs an existing VM into a node (after `unplug` from another: a migration).
     pub fn plug(&self, node: usize, vm: &Vm) {
-        let vm_ns = format!("bpdp-{}-{}", self.tag, vm.name);
+        let vm_ns = self.vm(vm.name);
         let node_ns = self.node(node);
         ip(
             &node_ns,

@@ -38,10 +38,12 @@ pub struct Netns {
 }
 
 impl Netns {
+    /// Creates `name` (deleting one left over by a killed run first), loopback up. Each crate
+    /// names its namespaces with its own prefix (CONTRIBUTING.md).
     pub fn new(name: &str) -> Netns {
         assert!(
-            name.starts_with("bpdp-"),
-            "dataplane tests use the bpdp- prefix"
+            name.len() > 5 && name.starts_with("bp"),
+            "namespace {name:?}: use the prefix of your crate (bpdp-, bpd-, ...)"
         );
         // Left over by a test run that was killed.
         let _ = Command::new("ip").args(["netns", "del", name]).output();

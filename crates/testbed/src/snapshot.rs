@@ -1,6 +1,6 @@
 //! The kernel state of a namespace as text, to compare before and after a driver restart.
 
-use super::netns::{exec, ip};
+use crate::netns::{exec, ip};
 
 /// Links, static FDB entries, permanent neighbours, addresses, routes and rules of `ns`,
 /// leaving out what changes by itself (timers, learnt entries, neighbour states).
