@@ -22,6 +22,11 @@ impl ScriptedListener {
         ScriptedListener { listener }
     }
 
+    /// A connection already waiting, if any.
+    pub fn try_accept(&self) -> Option<TcpStream> {
+        self.listener.accept().ok().map(|(s, _)| s)
+    }
+
     /// Waits for the daemon to connect.
     pub fn accept(&self, timeout: Duration) -> ScriptedPeer {
         let start = Instant::now();
@@ -56,6 +61,31 @@ pub struct ScriptedPeer {
     buf: Vec<u8>,
 }
 
+impl ScriptedPeer {
+    /// Connects from `local` (the address the daemon knows the peer by) to `remote`.
+    pub fn connect(local: &str, remote: std::net::SocketAddr) -> ScriptedPeer {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let stream = rt
+            .block_on(async {
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind((local.parse::<std::net::IpAddr>().unwrap(), 0).into())?;
+                socket.connect(remote).await
+            })
+            .and_then(|s| s.into_std())
+            .unwrap_or_else(|e| panic!("connect from {local} to {remote}: {e}"));
+        stream.set_nonblocking(false).expect("blocking");
+        stream.set_nodelay(true).expect("nodelay");
+        ScriptedPeer {
+            stream,
+            ctx: CodecContext::initial(),
+            buf: Vec::new(),
+        }
+    }
+}
+
 /// What `recv` got.
 #[derive(Debug)]
 pub enum Received {
@@ -75,12 +105,24 @@ impl ScriptedPeer {
         id: Ipv4Addr,
         families: &[Family],
     ) -> Open {
+        self.send_open(asn, hold_time, id, families);
+        let theirs = self.recv_open();
+        self.send(&Message::Keepalive);
+        self.recv_keepalive();
+        theirs
+    }
+
+    pub fn send_open(&mut self, asn: u32, hold_time: u16, id: Ipv4Addr, families: &[Family]) {
         let caps = families
             .iter()
             .map(|&family| Capability::Multiprotocol { family })
             .chain([Capability::FourOctetAs { asn }, Capability::RouteRefresh])
             .collect();
         self.send(&Message::Open(Open::new(asn, hold_time, id, caps)));
+    }
+
+    /// The daemon's OPEN; from then on, messages use the 4-octet AS encoding.
+    pub fn recv_open(&mut self) -> Open {
         let theirs = match self.recv(Duration::from_secs(5)) {
             Received::Message(Message::Open(o)) => o,
             other => panic!("expected the daemon's OPEN, got {other:?}"),
@@ -89,12 +131,14 @@ impl ScriptedPeer {
             four_octet_as: true,
             ..CodecContext::default()
         };
-        self.send(&Message::Keepalive);
+        theirs
+    }
+
+    pub fn recv_keepalive(&mut self) {
         match self.recv(Duration::from_secs(5)) {
             Received::Message(Message::Keepalive) => {}
             other => panic!("expected the daemon's KEEPALIVE, got {other:?}"),
         }
-        theirs
     }
 
     pub fn context(&self) -> &CodecContext {
