@@ -1,0 +1,271 @@
+//! Route ingestion (issue 3): a load generator on our codec opens an iBGP session to each
+//! receiver (our daemon, GoBGP, BIRD 2, FRR bgpd), sends N pre-packed UPDATEs (VPNv4 host
+//! routes, then in a fresh receiver E-VPN type 2 routes), and measures the time from the first
+//! UPDATE byte until the receiver holds all N routes, and its resident memory growth per route.
+//!
+//!   cargo build --release -p bagpipe-daemon -p bagpipe-bench
+//!   target/release/bench-ingest [--routes 1000000] [--receivers ours,gobgp,bird,frr]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bagpipe_bench::feed::{self, RouteKind};
+use bagpipe_bench::generator::Session;
+use bagpipe_bench::process::{daemon_binary, wait_for};
+use bagpipe_bench::receivers::{Kind, Receiver, ASN};
+use bagpipe_bench::report::{bytes, count, ratio, Table};
+use bagpipe_wire::{CodecContext, Family};
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(name = "bench-ingest")]
+struct Args {
+    /// VPNv4 routes sent to our daemon, BIRD and FRR.
+    #[arg(long, default_value_t = 1_000_000)]
+    routes: u32,
+    /// VPNv4 routes sent to GoBGP (it takes ~19 s for a million).
+    #[arg(long, default_value_t = 100_000)]
+    gobgp_routes: u32,
+    /// E-VPN type 2 routes (0: skip E-VPN).
+    #[arg(long, default_value_t = 100_000)]
+    evpn_routes: u32,
+    /// E-VPN type 2 routes sent to GoBGP (it ingests ~110 per second).
+    #[arg(long, default_value_t = 1_000)]
+    gobgp_evpn_routes: u32,
+    /// Receivers to measure, in order; the first is the one compared (`ours`).
+    #[arg(long, value_delimiter = ',', default_value = "ours,gobgp,bird,frr")]
+    receivers: Vec<String>,
+    /// Runs of each measurement; the median is reported.
+    #[arg(long, default_value_t = 1)]
+    runs: u32,
+    /// Give up on one measurement after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+}
+
+#[derive(Clone)]
+struct Measure {
+    receiver: Kind,
+    kind: RouteKind,
+    n: u32,
+    received: u64,
+    seconds: f64,
+    rss_growth: f64,
+    note: String,
+}
+
+impl Measure {
+    fn rate(&self) -> f64 {
+        self.received as f64 / self.seconds
+    }
+    fn per_route(&self) -> f64 {
+        self.rss_growth / self.received.max(1) as f64
+    }
+    fn complete(&self) -> bool {
+        self.received >= self.n as u64
+    }
+}
+
+/// One receiver, one feed: start it, establish, send, poll until all routes are in.
+fn measure(
+    receiver: Kind,
+    kind: RouteKind,
+    n: u32,
+    slot: u8,
+    feeds: &mut HashMap<(RouteKind, u32), Vec<u8>>,
+    timeout: Duration,
+) -> anyhow::Result<Measure> {
+    let daemon = daemon_binary()?;
+    let mut r = Receiver::start(receiver, slot, &daemon)?;
+    let session = wait_for(Duration::from_secs(15), Duration::from_millis(50), || {
+        Session::establish(
+            r.peer,
+            r.bgp,
+            ASN,
+            vec![Family::VPNV4, Family::EVPN],
+            Duration::from_secs(5),
+        )
+        .ok()
+    })
+    .with_context(|| format!("{}: no BGP session: {}", receiver.name(), r.log_tail()))?;
+    let family = kind.family();
+    // The receiver's side of the session is up when it answers with a count.
+    wait_for(Duration::from_secs(15), Duration::from_millis(20), || {
+        r.count(family)
+    })
+    .with_context(|| format!("{}: no route count", receiver.name()))?;
+    let bytes_to_send = feeds.entry((kind, n)).or_insert_with(|| {
+        let ctx = CodecContext {
+            four_octet_as: true,
+            ..CodecContext::default()
+        };
+        feed::updates(kind, n, r.peer.into(), &ctx)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let rss_before = r.rss().unwrap_or(0);
+    let start = Instant::now();
+    let (seconds, received, note) = std::thread::scope(|s| {
+        let sender = s.spawn(|| session.send(bytes_to_send));
+        let mut last = 0;
+        let mut note = String::new();
+        loop {
+            if let Some(c) = r.count(family) {
+                last = c;
+                if c >= n as u64 {
+                    break;
+                }
+            }
+            if let Some(why) = session.down() {
+                note = format!("session down: {why}");
+                break;
+            }
+            if !r.alive() {
+                note = "receiver exited".into();
+                break;
+            }
+            if start.elapsed() > timeout {
+                note = format!("gave up after {} s", timeout.as_secs());
+                break;
+            }
+            // Polls cost the receiver (and the CLIs of the others start a process): poll
+            // at most 50 times per elapsed interval, so the figure is at most 2% late.
+            let poll =
+                (start.elapsed() / 50).clamp(Duration::from_millis(5), Duration::from_millis(250));
+            std::thread::sleep(poll);
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        if note.is_empty() {
+            if let Ok(Err(e)) = sender.join() {
+                note = format!("send: {e}");
+            }
+        }
+        (seconds, last, note)
+    });
+    let rss_after = r.rss().unwrap_or(0);
+    drop(session);
+    Ok(Measure {
+        receiver,
+        kind,
+        n,
+        received,
+        seconds,
+        rss_growth: rss_after.saturating_sub(rss_before) as f64,
+        note,
+    })
+}
+
+fn median(mut runs: Vec<Measure>) -> Measure {
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    runs[runs.len() / 2].clone()
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let receivers: Vec<Kind> = args
+        .receivers
+        .iter()
+        .map(|s| Kind::parse(s).with_context(|| format!("unknown receiver {s}")))
+        .collect::<anyhow::Result<_>>()?;
+    let mut feeds = HashMap::new();
+    let mut results: Vec<Measure> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let timeout = Duration::from_secs(args.timeout);
+    let mut slot = 0u8;
+    for kind in [RouteKind::Vpnv4, RouteKind::EvpnMacIp] {
+        for &receiver in &receivers {
+            let n = match (kind, receiver) {
+                (RouteKind::Vpnv4, Kind::Gobgp) => args.gobgp_routes,
+                (RouteKind::Vpnv4, _) => args.routes,
+                (RouteKind::EvpnMacIp, Kind::Gobgp) => args.gobgp_evpn_routes,
+                (RouteKind::EvpnMacIp, _) => args.evpn_routes,
+            };
+            if n == 0 || !receiver.supports(kind.family()) {
+                continue;
+            }
+            let mut runs = Vec::new();
+            for _ in 0..args.runs {
+                eprintln!(
+                    "{} <- {} {} routes",
+                    receiver.name(),
+                    count(n as f64),
+                    kind.name()
+                );
+                match measure(receiver, kind, n, slot, &mut feeds, timeout) {
+                    Ok(m) => {
+                        eprintln!(
+                            "  {} routes in {:.3} s, {} per route {}",
+                            count(m.received as f64),
+                            m.seconds,
+                            bytes(m.per_route()),
+                            m.note
+                        );
+                        runs.push(m)
+                    }
+                    Err(e) => {
+                        eprintln!("  skipped: {e:#}");
+                        skipped.push(format!("{} {}: {e:#}", receiver.name(), kind.name()));
+                        break;
+                    }
+                }
+                // A fresh set of addresses and ports per run: no TIME_WAIT or lingering state.
+                slot = (slot + 1) % 50;
+            }
+            if !runs.is_empty() {
+                results.push(median(runs));
+            }
+        }
+    }
+
+    let sent_at = |kind: RouteKind| {
+        results
+            .iter()
+            .find(|m| m.receiver == Kind::Gobgp && m.kind == kind && m.complete())
+            .cloned()
+    };
+    let mut table = Table::new(&[
+        "receiver",
+        "routes",
+        "N",
+        "seconds",
+        "routes/s",
+        "bytes/route",
+        "routes/s vs GoBGP",
+        "memory vs GoBGP",
+        "note",
+    ]);
+    for m in &results {
+        let gobgp = sent_at(m.kind);
+        table.row(vec![
+            m.receiver.name().into(),
+            m.kind.name().into(),
+            count(m.n as f64),
+            if m.complete() {
+                format!("{:.3}", m.seconds)
+            } else {
+                format!("> {:.1}", m.seconds)
+            },
+            count(m.rate()),
+            format!("{:.0}", m.per_route()),
+            gobgp
+                .as_ref()
+                .map_or("—".into(), |g| ratio(m.rate(), g.rate())),
+            gobgp
+                .as_ref()
+                .map_or("—".into(), |g| ratio(g.per_route(), m.per_route())),
+            if m.complete() {
+                m.note.clone()
+            } else {
+                format!("{} of N received; {}", count(m.received as f64), m.note)
+            },
+        ]);
+    }
+    println!();
+    println!("Route ingestion over one iBGP session on loopback (pre-packed 4096-octet UPDATEs; time from the first UPDATE to all N routes in the receiver's table; memory = resident growth / N; ratios > 1 mean better than GoBGP)");
+    println!();
+    print!("{}", table.render());
+    for s in &skipped {
+        println!("not measured: {s}");
+    }
+    Ok(())
+}
