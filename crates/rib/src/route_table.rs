@@ -23,7 +23,7 @@ use crate::interner::Interner;
 use crate::outputs::{Advert, Outputs, PeerChange, RouteEvent};
 use crate::source::{PathOrigin, Peer, Source, SourceId, SourceKind};
 use crate::subscriptions::Subscriptions;
-use crate::table::{best, Change, Path, Table};
+use crate::table::{best, best_among, Change, Path, Table};
 
 #[derive(Default)]
 pub struct Tables {
@@ -165,7 +165,13 @@ impl State {
     }
 
     /// Delivers a path change to local subscribers and, if the best path changed, to peers.
-    fn on_change<F: AddressFamily>(&mut self, key: &F::Key, change: Change<F::Data>) {
+    /// `after` holds the route's paths after the change.
+    fn on_change<F: AddressFamily>(
+        &mut self,
+        key: &F::Key,
+        change: Change<F::Data>,
+        after: &[Path<F::Data>],
+    ) {
         let family = F::family_of(key);
         match (&change.old, &change.new) {
             (None, Some(p)) => *self.path_counts.entry(p.source).or_default() += 1,
@@ -182,7 +188,27 @@ impl State {
         if family == Family::RTC {
             self.track_interests::<F>(key, &change);
         }
-        if change.best_changed() && !self.up.is_empty() {
+        // RT Constraint routes go to each peer as the best of the paths it may receive, not
+        // only when the overall best is eligible: members of one VPN in one AS announce the
+        // same RTC NLRI, and a reflector must still tell each of them about the others
+        // (RFC 4684 §3.2 has every path, not just the best, count).
+        let per_target = family == Family::RTC;
+        if (per_target || change.best_changed()) && !self.up.is_empty() {
+            let before_paths: Vec<&Path<F::Data>> = if per_target {
+                let replaced = |p: &&Path<F::Data>| {
+                    change
+                        .new
+                        .as_ref()
+                        .is_some_and(|n| n.source == p.source && n.path_id == p.path_id)
+                };
+                after
+                    .iter()
+                    .filter(|p| !replaced(p))
+                    .chain(change.old.iter())
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let mut exporter = Exporter::new(&self.config);
             for &t in &self.up {
                 let Some(target) = self.sources[&t].peer() else {
@@ -199,8 +225,21 @@ impl State {
                         &target.interests,
                     )
                 };
-                let before = change.best_before.as_ref().filter(|p| ok(p));
-                let after = change.best_after.as_ref().filter(|p| ok(p));
+                let origin_of = |s| self.origin(s);
+                let (before, after) = if per_target {
+                    let before =
+                        best_among(before_paths.iter().copied().filter(|p| ok(p)), &origin_of);
+                    let after = best_among(after.iter().filter(|p| ok(p)), &origin_of);
+                    if before.zip(after).is_some_and(|(b, a)| b.same_as(a)) {
+                        continue;
+                    }
+                    (before, after)
+                } else {
+                    (
+                        change.best_before.as_ref().filter(|p| ok(p)),
+                        change.best_after.as_ref().filter(|p| ok(p)),
+                    )
+                };
                 let advert = match (before, after) {
                     (_, Some(p)) => Advert::Announce {
                         family,
@@ -310,30 +349,36 @@ fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Famil
         if F::family_of(key) != family {
             continue;
         }
-        let Some(b) = best(paths, &|s| st.origin(s)) else {
+        let ok = |p: &Path<F::Data>| {
+            eligible(
+                &st.config,
+                family,
+                &p.attrs,
+                &st.sources[&p.source],
+                t,
+                target,
+                &target.interests,
+            )
+        };
+        // As in `on_change`: RTC routes per target, other families only their best path.
+        let chosen = if family == Family::RTC {
+            best_among(paths.iter().filter(|p| ok(p)), &|s| st.origin(s))
+        } else {
+            best(paths, &|s| st.origin(s)).filter(|p| ok(p))
+        };
+        let Some(b) = chosen else {
             continue;
         };
-        let source = &st.sources[&b.source];
-        if eligible(
-            &st.config,
-            family,
-            &b.attrs,
-            source,
-            t,
-            target,
-            &target.interests,
-        ) {
-            let attrs = exporter.attrs(&b.attrs, source, t, target);
-            st.out.peers.push(PeerChange {
-                peer: t,
-                key: Some(F::erase(key)),
-                advert: Advert::Announce {
-                    family,
-                    nlri: F::join(key, &b.data),
-                    attrs,
-                },
-            });
-        }
+        let attrs = exporter.attrs(&b.attrs, &st.sources[&b.source], t, target);
+        st.out.peers.push(PeerChange {
+            peer: t,
+            key: Some(F::erase(key)),
+            advert: Advert::Announce {
+                family,
+                nlri: F::join(key, &b.data),
+                attrs,
+            },
+        });
     }
 }
 
@@ -445,7 +490,7 @@ fn insert<F: AddressFamily>(
         attrs: Arc::clone(attrs),
     };
     let change = table.insert(key.clone(), path, &|s| st.origin(s));
-    st.on_change::<F>(&key, change);
+    st.on_change::<F>(&key, change, table.get(&key).unwrap_or(&[]));
 }
 
 fn remove<F: AddressFamily>(
@@ -459,7 +504,7 @@ fn remove<F: AddressFamily>(
         return;
     };
     if let Some(change) = table.remove(&key, source, path_id, &|s| st.origin(s)) {
-        st.on_change::<F>(&key, change);
+        st.on_change::<F>(&key, change, table.get(&key).unwrap_or(&[]));
     }
 }
 
@@ -469,7 +514,7 @@ type PathFilter<'a, F> =
 
 fn remove_where<F: AddressFamily>(st: &mut State, table: &mut Table<F>, pred: PathFilter<F>) {
     for (key, change) in table.remove_where(pred, &|s| st.origin(s)) {
-        st.on_change::<F>(&key, change);
+        st.on_change::<F>(&key, change, table.get(&key).unwrap_or(&[]));
     }
 }
 

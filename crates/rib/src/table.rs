@@ -72,7 +72,16 @@ pub fn best<'a, D>(
     paths: &'a [Path<D>],
     origin_of: &dyn Fn(SourceId) -> PathOrigin,
 ) -> Option<&'a Path<D>> {
-    match paths {
+    best_among(paths.iter(), origin_of)
+}
+
+/// The best of some paths of a route (e.g. those a given peer may receive).
+pub fn best_among<'a, D: 'a>(
+    paths: impl Iterator<Item = &'a Path<D>>,
+    origin_of: &dyn Fn(SourceId) -> PathOrigin,
+) -> Option<&'a Path<D>> {
+    let paths: SmallVec<[&Path<D>; 2]> = paths.collect();
+    match paths.as_slice() {
         [] => None,
         [only] => Some(only),
         _ => {
@@ -84,7 +93,7 @@ pub fn best<'a, D>(
                     path_id: p.path_id,
                 })
                 .collect();
-            best_index(&cands).map(|i| &paths[i])
+            best_index(&cands).map(|i| paths[i])
         }
     }
 }

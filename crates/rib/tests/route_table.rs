@@ -431,3 +431,45 @@ fn treat_as_withdraw_removes_instead_of_adding() {
     assert_eq!(out.locals.len(), 1);
     assert!(out.locals[0].attrs.is_none());
 }
+
+#[test]
+fn reflector_tells_each_client_about_the_others_identical_rtc_routes() {
+    // Two clients of one AS ask for the same route target: the same RTC NLRI from both.
+    let mut t = table(true);
+    let c1 = peer(&mut t, 2, true);
+    let c2 = peer(&mut t, 3, true);
+    for p in [c1, c2] {
+        t.peer_up(p, vec![Family::RTC, Family::EVPN], id_of(&t, p), None);
+    }
+    let rtc = Nlri::Rtc(RtcNlri::new(ASN, rt("65000:1")));
+    t.receive(
+        c1,
+        &update_from(vec![rtc.clone()], &attrs(&[], "10.0.0.2")),
+        false,
+    );
+    let out = t.receive(
+        c2,
+        &update_from(vec![rtc.clone()], &attrs(&[], "10.0.0.3")),
+        false,
+    );
+    // Whichever path is best, each client gets the other's (and never its own back).
+    let to_c1 = announced_to(&out, c1);
+    assert_eq!(to_c1.len(), 1, "c1 learns that c2 wants 65000:1");
+    assert_eq!(to_c1[0].1.originator_id(), Some(Ipv4Addr::new(10, 0, 0, 3)));
+    let first = t.receive(
+        c1,
+        &update_from(vec![rtc.clone()], &attrs(&[], "10.0.0.2")),
+        false,
+    );
+    assert!(
+        announced_to(&first, c1).is_empty(),
+        "a refresh of c1's own path changes nothing for c1"
+    );
+    // When c2 withdraws, c1 loses the interest it learned through the reflector.
+    let out = t.receive(
+        c2,
+        &Update::withdraw(Family::RTC, vec![rtc.clone().into()]),
+        false,
+    );
+    assert_eq!(withdrawn_to(&out, c1), vec![rtc]);
+}
