@@ -53,12 +53,13 @@ pub enum PeerEvent {
         peer: PeerId,
         refresh: RouteRefresh,
     },
-    /// The session ended. With `graceful_restart`, the peer's routes are to be kept as stale
-    /// for that many seconds (RFC 4724 §4.2) instead of being withdrawn.
+    /// The session ended. With `graceful_restart`, the peer's routes of the given families
+    /// (those of its capability that the session carried) are to be kept as stale for that
+    /// many seconds (RFC 4724 §4.2) instead of being withdrawn; its other routes go now.
     Down {
         peer: PeerId,
         reason: DownReason,
-        graceful_restart: Option<u16>,
+        graceful_restart: Option<(u16, Vec<Family>)>,
     },
 }
 
@@ -789,7 +790,15 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                     DownReason::HoldTimerExpired => gr.notification,
                     _ => false,
                 };
-                keeps.then_some(gr.restart_time)
+                // A capability without families (a helper only, as FRR's by default)
+                // preserves nothing: its routes are withdrawn at once.
+                let families: Vec<Family> = gr
+                    .families
+                    .iter()
+                    .map(|f| f.family)
+                    .filter(|f| n.families.contains(f))
+                    .collect();
+                (keeps && !families.is_empty()).then_some((gr.restart_time, families))
             });
             self.established = None;
             self.outbox.clear();

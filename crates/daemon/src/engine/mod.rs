@@ -208,14 +208,26 @@ impl Engine {
                 graceful_restart,
             } => {
                 self.rtc_eor_deadlines.remove(&peer);
-                let graceful = graceful_restart.is_some_and(|t| t > 0);
-                if let Some(t) = graceful_restart.filter(|_| graceful) {
-                    info!(peer, restart_time = t, %reason, "peer down, keeping its routes for graceful restart");
+                let kept = graceful_restart.filter(|(t, _)| *t > 0);
+                if let Some((t, families)) = &kept {
+                    info!(peer, restart_time = t, ?families, %reason, "peer down, keeping its routes for graceful restart");
                     self.gr_deadlines
-                        .insert(peer, Instant::now() + Duration::from_secs(t as u64));
+                        .insert(peer, Instant::now() + Duration::from_secs(*t as u64));
                 }
-                let out = self.rib.peer_down(peer, graceful);
+                let out = self.rib.peer_down(peer, kept.is_some());
                 self.dispatch(out).await;
+                // RFC 4724 §4.2: only the families of the peer's capability are kept.
+                let configured = self
+                    .peers
+                    .get(&peer)
+                    .map(|p| p.handle.config.families.clone())
+                    .unwrap_or_default();
+                if let Some((_, families)) = &kept {
+                    for f in configured.iter().filter(|f| !families.contains(f)) {
+                        let out = self.rib.purge_stale(peer, Some(*f));
+                        self.dispatch(out).await;
+                    }
+                }
             }
         }
     }
