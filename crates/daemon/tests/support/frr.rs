@@ -82,6 +82,11 @@ impl Frr {
         std::fs::read_to_string(self.dir.path().join("bgpd.log")).unwrap_or_default()
     }
 
+    /// Kills bgpd with SIGKILL: its sessions drop without a NOTIFICATION, as in a crash.
+    pub fn kill(&mut self) {
+        self.process.kill_hard();
+    }
+
     pub fn pid(&self) -> u32 {
         self.process.child.id()
     }

@@ -105,7 +105,24 @@ impl ScriptedPeer {
         id: Ipv4Addr,
         families: &[Family],
     ) -> Open {
-        self.send_open(asn, hold_time, id, families);
+        self.send_open_with(asn, hold_time, id, families, Vec::new());
+        self.finish_establish()
+    }
+
+    /// As `establish`, with more capabilities in the OPEN.
+    pub fn establish_with(
+        &mut self,
+        asn: u32,
+        hold_time: u16,
+        id: Ipv4Addr,
+        families: &[Family],
+        extra: Vec<Capability>,
+    ) -> Open {
+        self.send_open_with(asn, hold_time, id, families, extra);
+        self.finish_establish()
+    }
+
+    fn finish_establish(&mut self) -> Open {
         let theirs = self.recv_open();
         self.send(&Message::Keepalive);
         self.recv_keepalive();
@@ -113,10 +130,22 @@ impl ScriptedPeer {
     }
 
     pub fn send_open(&mut self, asn: u32, hold_time: u16, id: Ipv4Addr, families: &[Family]) {
+        self.send_open_with(asn, hold_time, id, families, Vec::new());
+    }
+
+    fn send_open_with(
+        &mut self,
+        asn: u32,
+        hold_time: u16,
+        id: Ipv4Addr,
+        families: &[Family],
+        extra: Vec<Capability>,
+    ) {
         let caps = families
             .iter()
             .map(|&family| Capability::Multiprotocol { family })
             .chain([Capability::FourOctetAs { asn }, Capability::RouteRefresh])
+            .chain(extra)
             .collect();
         self.send(&Message::Open(Open::new(asn, hold_time, id, caps)));
     }

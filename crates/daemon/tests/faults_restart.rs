@@ -1,0 +1,240 @@
+//! Peers that restart: graceful restart (RFC 4724) of an ExaBGP peer keeps its routes as stale
+//! while it is away and refreshes them when it is back (End-of-RIB ends the stale ones); a
+//! peer that is only a graceful-restart helper (FRR's default: the capability with no
+//! families) has its routes withdrawn at once when it dies.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bagpipe_wire::attr::{AsPath, AttrValue, Origin, PathAttribute};
+use bagpipe_wire::message::{Capability, GracefulRestart, GracefulRestartFamily, Message, Update};
+use bagpipe_wire::nlri::{Nlri, VpnPrefix};
+use bagpipe_wire::{ExtendedCommunity, Family, Label, RouteDistinguisher, RouteTarget};
+use support::exabgp::Exabgp;
+use support::frr::Frr;
+use support::scripted::ScriptedListener;
+use support::{daemon_ini, wait_for, Daemon};
+
+const T: Duration = Duration::from_secs(15);
+
+/// ExaBGP's neighbour block: connects to our daemon, graceful restart with `restart_time`
+/// (none when 0), and these VPNv4 routes (`10.50.N.0/24`).
+fn exabgp_neighbor(ours: &str, exa: &str, port: u16, restart_time: u16, routes: &[u8]) -> String {
+    let gr = if restart_time > 0 {
+        format!("graceful-restart {restart_time};")
+    } else {
+        String::new()
+    };
+    let routes: String = routes
+        .iter()
+        .map(|n| {
+            format!(
+                "        route 10.50.{n}.0/24 rd 64512:50 label 500 next-hop {exa} extended-community [ target:64512:20 ];\n"
+            )
+        })
+        .collect();
+    format!(
+        "neighbor {ours} {{
+    router-id {exa};
+    local-address {exa};
+    local-as 64512;
+    peer-as 64512;
+    connect {port};
+    capability {{ route-refresh; {gr} }}
+    family {{ ipv4 mpls-vpn; }}
+    api {{ processes [ api ]; neighbor-changes; receive {{ parsed; update; }} }}
+    static {{
+{routes}    }}
+}}
+"
+    )
+}
+
+#[test]
+fn a_gracefully_restarting_exabgp_keeps_its_routes_stale_until_it_refreshes_them() {
+    let (x_addr, a_addr) = ("127.0.27.1", "127.0.27.2");
+    let port = 19450;
+    // The daemon waits for ExaBGP to connect (a passive peer), and keeps nothing of its own.
+    let section = format!("\n[BGP_PEER {x_addr}]\nfamilies = ipv4/mpls-vpn\npassive = True\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19452,
+        &daemon_ini(a_addr, &[x_addr], port, 19452, &section),
+    );
+    let neighbor = |routes: &[u8]| exabgp_neighbor(a_addr, x_addr, port, 30, routes);
+    let mut x = Exabgp::start(
+        "exabgp",
+        Path::new("exabgp"),
+        x_addr,
+        port,
+        &neighbor(&[1, 2]),
+    );
+    a.wait_peer_state(x_addr, "Established", T);
+    a.wait_route("10.50.1.0/24", T);
+    a.wait_route("10.50.2.0/24", T);
+    let gr = a.peer(x_addr)["capabilities"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "graceful-restart").cloned());
+    assert!(
+        gr.as_ref().is_some_and(|g| g["restart_time"] == 30),
+        "ExaBGP's graceful restart capability: {gr:?}"
+    );
+
+    // ExaBGP dies (no NOTIFICATION): its routes stay, stale, while it is away.
+    x.kill();
+    wait_for(T, "the session to go down", || {
+        (a.peer_state(x_addr) != "Established").then_some(())
+    });
+    assert_eq!(a.routes_matching("10.50.1.0/24").len(), 1);
+    assert_eq!(a.routes_matching("10.50.2.0/24").len(), 1);
+
+    // It comes back with route 1 (and a new route 3), not route 2: its End-of-RIB ends the
+    // stale route 2; route 1 is never withdrawn on the way.
+    x.restart(&neighbor(&[1, 3]));
+    let back = Instant::now();
+    wait_for(T, "stale route 2 to go after ExaBGP's End-of-RIB", || {
+        assert_eq!(
+            a.routes_matching("10.50.1.0/24").len(),
+            1,
+            "route 1 was withdrawn during the graceful restart"
+        );
+        a.routes_matching("10.50.2.0/24").is_empty().then_some(())
+    });
+    a.wait_route("10.50.3.0/24", T);
+    eprintln!(
+        "FIGURES: graceful restart: stale routes purged {:?} after ExaBGP restarted",
+        back.elapsed()
+    );
+    assert!(back.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_peer_that_is_only_a_graceful_restart_helper_has_its_routes_withdrawn_when_it_dies() {
+    let (f_addr, a_addr) = ("127.0.27.9", "127.0.27.10");
+    let port = 19460;
+    let conf = format!(
+        "frr defaults traditional
+hostname frr-helper
+log stdout informational
+!
+route-map RM-VPN permit 10
+ set extcommunity rt 64512:20
+exit
+!
+router bgp 64512
+ bgp router-id {f_addr}
+ no bgp default ipv4-unicast
+ no bgp network import-check
+ bgp allow-martian-nexthop
+ neighbor {a_addr} remote-as 64512
+ neighbor {a_addr} port {port}
+ neighbor {a_addr} update-source {f_addr}
+ !
+ address-family ipv4 vpn
+  neighbor {a_addr} activate
+  network 10.60.0.0/24 rd 64512:60 label 600 route-map RM-VPN
+ exit-address-family
+exit
+"
+    );
+    let mut frr = Frr::start("frr", f_addr, port, &conf);
+    let section = format!("\n[BGP_PEER {f_addr}]\nfamilies = ipv4/mpls-vpn\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19462,
+        &daemon_ini(a_addr, &[f_addr], port, 19462, &section),
+    );
+    a.wait_route("10.60.0.0/24", T);
+    // FRR's capability names no family: it keeps no forwarding state of its own.
+    let gr = a.peer(f_addr)["capabilities"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "graceful-restart").cloned());
+    assert!(
+        gr.as_ref()
+            .is_some_and(|g| g["families"].as_array().is_some_and(|f| f.is_empty())),
+        "FRR's graceful restart capability: {gr:?}"
+    );
+    let killed = Instant::now();
+    frr.kill();
+    // RFC 4724 §4.2: only the families of the capability are kept.
+    a.wait_no_route("10.60.0.0/24", Duration::from_secs(5));
+    eprintln!(
+        "FIGURES: a helper-only peer's routes withdrawn {:?} after it stopped",
+        killed.elapsed()
+    );
+}
+
+/// A VPN UPDATE for `prefix` (RD 64512:7, label 100, route target 64512:20).
+fn vpn(prefix: &str, next_hop: &str) -> Update {
+    let prefix: bagpipe_wire::IpPrefix = prefix.parse().unwrap();
+    let family = if prefix.is_ipv4() {
+        Family::VPNV4
+    } else {
+        Family::VPNV6
+    };
+    let rt: RouteTarget = "64512:20".parse().unwrap();
+    Update::announce(
+        family,
+        Some(next_hop.parse().unwrap()),
+        vec![
+            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
+            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
+            PathAttribute::new(AttrValue::LocalPref(100)),
+            PathAttribute::new(AttrValue::ExtendedCommunities(vec![
+                ExtendedCommunity::from(rt),
+            ])),
+        ],
+        vec![Nlri::Vpn(VpnPrefix::new(
+            RouteDistinguisher::as2(64512, 7),
+            Label::mpls(100, true),
+            prefix,
+        ))
+        .into()],
+    )
+}
+
+#[test]
+fn graceful_restart_keeps_only_the_families_the_peer_preserves() {
+    let (p_addr, a_addr) = ("127.0.27.17", "127.0.27.18");
+    let port = 19470;
+    let listener = ScriptedListener::bind(p_addr, port);
+    let section = format!("\n[BGP_PEER {p_addr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19472,
+        &daemon_ini(a_addr, &[p_addr], port, 19472, &section),
+    );
+    let mut p = listener.accept(T);
+    // The peer preserves VPNv4 across a restart, not VPNv6.
+    let gr = Capability::GracefulRestart(GracefulRestart {
+        restarting: false,
+        notification: false,
+        restart_time: 60,
+        families: vec![GracefulRestartFamily {
+            family: Family::VPNV4,
+            forwarding_preserved: true,
+        }],
+    });
+    let id = p_addr.parse().unwrap();
+    p.establish_with(64512, 90, id, &[Family::VPNV4, Family::VPNV6], vec![gr]);
+    p.send(&Message::Update(vpn("10.70.0.0/24", p_addr)));
+    p.send(&Message::Update(vpn(
+        "2001:db8:70::/48",
+        "::ffff:127.0.27.17",
+    )));
+    a.wait_route("10.70.0.0/24", T);
+    a.wait_route("2001:db8:70::/48", T);
+    drop(p); // the connection closes without a NOTIFICATION
+    a.wait_no_route("2001:db8:70::/48", T);
+    assert_ne!(a.peer_state(p_addr), "Established");
+    assert_eq!(
+        a.routes_matching("10.70.0.0/24").len(),
+        1,
+        "the VPNv4 route must be kept, stale"
+    );
+}
