@@ -194,3 +194,232 @@ fn every_vpn_family_crosses_both_ways_with_a_gobgp_reflector_and_rt_constraint()
         .paths("global rib -a vpnv6", "2001:db8:20::10/128")
         .is_empty());
 }
+
+/// gobgpd.toml for one neighbour `ours` with `extra` lines in its `[neighbors.config]`.
+fn one_neighbor(
+    asn: u32,
+    g_addr: &str,
+    port: u16,
+    ours: &str,
+    peer_as: u32,
+    extra: &str,
+) -> String {
+    let neighbor = gobgp_neighbor(ours, g_addr, peer_as, false, &["l3vpn-ipv4-unicast"]);
+    let neighbor = neighbor.replacen(
+        &format!("peer-as = {peer_as}\n"),
+        &format!("peer-as = {peer_as}\n    {extra}\n"),
+        1,
+    );
+    format!("{}\n{neighbor}", gobgp_global(asn, g_addr, port))
+}
+
+#[test]
+fn tcp_md5_signatures_with_gobgp() {
+    let (g_addr, good, bad) = ("127.0.22.9", "127.0.22.10", "127.0.22.11");
+    let port = 19210;
+    let toml = format!(
+        "{}\n{}",
+        one_neighbor(
+            64512,
+            g_addr,
+            port,
+            good,
+            64512,
+            "auth-password = \"s3cret\""
+        ),
+        gobgp_neighbor(bad, g_addr, 64512, false, &["l3vpn-ipv4-unicast"]).replacen(
+            "peer-as = 64512\n",
+            "peer-as = 64512\n    auth-password = \"s3cret\"\n",
+            1
+        )
+    );
+    let g = Gobgp::start("gobgp", "127.0.22.9:19211", &toml);
+    let peer = |password: &str| {
+        format!("\n[BGP_PEER {g_addr}]\nfamilies = ipv4/mpls-vpn\nmd5_password = {password}\n")
+    };
+    let a = Daemon::start(
+        "good",
+        good,
+        19212,
+        &daemon_ini(good, &[g_addr], port, 19212, &peer("s3cret")),
+    );
+    let b = Daemon::start(
+        "bad",
+        bad,
+        19213,
+        &daemon_ini(bad, &[g_addr], port, 19213, &peer("wrong")),
+    );
+    a.wait_established(1, T);
+    wait_for(T, "GoBGP to see the signed session", || {
+        g.established(good).then_some(())
+    });
+    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
+    // A wrong key: the kernel drops every segment, no session ever comes up (watched for a
+    // few seconds, several connection attempts of the daemon).
+    let watch = std::time::Instant::now();
+    while watch.elapsed() < Duration::from_secs(3) {
+        assert_ne!(b.peer_state(g_addr), "Established");
+        assert!(!g.established(bad));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_four_octet_as_ebgp_peer() {
+    let (g_addr, a_addr) = ("127.0.22.17", "127.0.22.18");
+    let port = 19220;
+    let g_as: u32 = 4_200_000_001;
+    let g = Gobgp::start(
+        "gobgp",
+        "127.0.22.17:19221",
+        &one_neighbor(g_as, g_addr, port, a_addr, 64512, ""),
+    );
+    let section = format!("\n[BGP_PEER {g_addr}]\nremote_as = {g_as}\nfamilies = ipv4/mpls-vpn\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19222,
+        &daemon_ini(a_addr, &[g_addr], port, 19222, &section),
+    );
+    a.wait_established(1, T);
+    let peer = a.peer(g_addr);
+    assert_eq!(peer["peer_as"], g_as, "{peer}");
+    // The 4-octet AS travels in the capability; the OPEN's field carries AS_TRANS.
+    assert!(
+        peer["capabilities"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|c| c["name"] == "four-octet-as" && c["asn"] == g_as)),
+        "{peer}"
+    );
+    g.run(&format!("global rib -a vpnv4 add 10.17.0.0/24 label 17 rd 64086.59905:7 rt 64512:20 nexthop {g_addr}"));
+    let (_, r) = a.wait_route("10.17.0.0/24", T);
+    assert_eq!(r["attributes"]["as-path"], format!("[ {g_as} ]"), "{r}");
+    assert_eq!(r["next_hop"], g_addr);
+    // Ours to GoBGP: our AS prepended, our address as next hop, no LOCAL_PREF over eBGP.
+    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
+    assert_eq!(
+        gobgp_attr(&p, 2).unwrap()["as_paths"][0]["asns"],
+        json!([64512]),
+        "{p}"
+    );
+    assert_eq!(next_hop(&p), a_addr, "{p}");
+    assert!(
+        gobgp_attr(&p, 5).is_none(),
+        "LOCAL_PREF sent over eBGP: {p}"
+    );
+}
+
+#[test]
+fn too_many_prefixes_close_the_session_with_cease_1() {
+    let (g_addr, a_addr) = ("127.0.22.25", "127.0.22.26");
+    let port = 19230;
+    let g = Gobgp::start(
+        "gobgp",
+        "127.0.22.25:19231",
+        &one_neighbor(64512, g_addr, port, a_addr, 64512, ""),
+    );
+    let section = format!("\n[BGP_PEER {g_addr}]\nfamilies = ipv4/mpls-vpn\nmax_prefixes = 2\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19232,
+        &daemon_ini(a_addr, &[g_addr], port, 19232, &section),
+    );
+    a.wait_established(1, T);
+    for n in 1..=2 {
+        g.run(&format!("global rib -a vpnv4 add 10.25.{n}.0/24 label 25 rd 64512:25 rt 64512:20 nexthop {g_addr}"));
+    }
+    a.wait_route("10.25.2.0/24", T);
+    assert_eq!(
+        a.peer_state(g_addr),
+        "Established",
+        "two prefixes are allowed"
+    );
+    g.run(&format!(
+        "global rib -a vpnv4 add 10.25.3.0/24 label 25 rd 64512:25 rt 64512:20 nexthop {g_addr}"
+    ));
+    wait_for(T, "the session to be closed", || {
+        (a.peer_state(g_addr) != "Established").then_some(())
+    });
+    a.wait_no_route("10.25.1.0/24", T);
+    let peer = a.peer(g_addr);
+    assert_eq!(peer["counters"]["notifications_sent"], 1, "{peer}");
+    // GoBGP got Cease / Maximum Number of Prefixes Reached.
+    wait_for(T, "GoBGP to log the NOTIFICATION", || {
+        g.log()
+            .contains(
+                "notification-received code 6(cease) subcode 1(maximum number of prefixes reached)",
+            )
+            .then_some(())
+    });
+    // The session stays down (an operator restarts it) while GoBGP would take it back.
+    assert_ne!(a.peer_state(g_addr), "Established");
+}
+
+#[test]
+fn a_session_over_ipv6_transport() {
+    let (g_addr, a_addr) = ("::1", "127.0.22.41");
+    let port = 19240;
+    let toml = format!(
+        "[global.config]\n  as = 64512\n  router-id = \"127.0.22.40\"\n  port = {port}\n  local-address-list = [\"::1\"]\n\n{}",
+        gobgp_neighbor(a_addr, g_addr, 64512, false, &["l3vpn-ipv4-unicast", "l3vpn-ipv6-unicast"])
+            .replace(&format!("neighbor-address = \"{a_addr}\""), "neighbor-address = \"::1\"")
+    );
+    let g = Gobgp::start("gobgp", "127.0.22.40:19241", &toml);
+    // The daemon's own address (router id, RDs) stays IPv4; this peer is reached over ::1.
+    let section =
+        "\n[BGP_PEER ::1]\nlocal_address = ::1\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn\n";
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19242,
+        &daemon_ini(a_addr, &["::1"], port, 19242, section),
+    );
+    a.wait_established(1, T);
+    assert!(g.established("::1"));
+    let peer = a.peer("::1");
+    assert_eq!(peer["peeringAddresses"]["local_address"], "::1", "{peer}");
+    assert_eq!(peer["peer_router_id"], "127.0.22.40", "{peer}");
+    g.run(
+        "global rib -a vpnv4 add 10.40.0.0/24 label 40 rd 64512:40 rt 64512:20 nexthop 127.0.22.40",
+    );
+    a.wait_route("10.40.0.0/24", T);
+    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
+    let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
+    // The next hop is the dataplane address, whatever the transport.
+    assert_eq!(next_hop(&p), a_addr, "{p}");
+    g.wait_path("global rib -a vpnv6", "2001:db8:20::10/128", T);
+}
+
+#[test]
+fn an_ipv6_local_address_takes_its_identifier_from_cluster_id() {
+    let port = 19245;
+    let toml = format!(
+        "[global.config]\n  as = 64512\n  router-id = \"127.0.22.44\"\n  port = {port}\n  local-address-list = [\"::1\"]\n\n{}",
+        gobgp_neighbor("::1", "::1", 64512, false, &["l3vpn-ipv4-unicast"])
+    );
+    let g = Gobgp::start("gobgp", "127.0.22.44:19246", &toml);
+    // local_address ::1: the BGP identifier and the RDs' administrator come from cluster_id.
+    let ini = daemon_ini(
+        "::1",
+        &["::1"],
+        port,
+        19247,
+        "cluster_id = 127.0.22.45\nlisten_port = 19248\n",
+    )
+    .replace("host = ::1", "host = 127.0.22.45");
+    let a = Daemon::start("A", "127.0.22.45", 19247, &ini);
+    a.wait_established(1, T);
+    assert_eq!(
+        g.json(&["neighbor", "::1"])["state"]["router_id"],
+        "127.0.22.45"
+    );
+    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
+    assert_eq!(p["nlri"]["rd"]["admin"], "127.0.22.45", "{p}");
+    // The dataplane address is ::1: an IPv6 next hop for VPNv4 (RFC 8950).
+    assert_eq!(next_hop(&p), "::1", "{p}");
+}
