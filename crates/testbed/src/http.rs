@@ -35,3 +35,16 @@ pub fn post(ns: &str, url: &str, body: &Value) -> Result<(u16, Value), String> {
         }
     })
 }
+
+/// `GET url` from namespace `ns`: the body as text.
+pub fn get_text(ns: &str, url: &str) -> Result<String, String> {
+    let url = url.to_string();
+    in_netns(ns, move || {
+        ureq::get(&url)
+            .timeout(Duration::from_secs(5))
+            .call()
+            .map_err(|e| e.to_string())?
+            .into_string()
+            .map_err(|e| e.to_string())
+    })
+}
