@@ -147,6 +147,8 @@ struct State {
     rtc_dirty: HashMap<SourceId, HashSet<RtcNlri>>,
     /// Paths held per source (maximum-prefix checks, the looking glass).
     path_counts: HashMap<SourceId, usize>,
+    /// Whether we announce the default RT membership route (we want every VPN route).
+    wants_everything: bool,
     out: Outputs,
 }
 
@@ -541,6 +543,7 @@ impl RouteTable {
             interner: Interner::default(),
             rtc_dirty: HashMap::new(),
             path_counts: HashMap::new(),
+            wants_everything: false,
             out: Outputs::default(),
         };
         st.sources.insert(
@@ -598,6 +601,7 @@ impl RouteTable {
     /// Ends an operation: peers whose RTC interests changed get the routes they now want
     /// and lose those they no longer want; then the outputs are handed over.
     fn finish(&mut self) -> Outputs {
+        self.update_default_interest();
         let dirty = std::mem::take(&mut self.st.rtc_dirty);
         let st = &mut self.st;
         for (peer, old) in dirty {
@@ -610,6 +614,33 @@ impl RouteTable {
             reevaluate_interests::<FlowSpec>(st, &self.tables.flow, peer, &old);
         }
         st.take()
+    }
+
+    /// A peer without RT Constraint takes every VPN route (RFC 4684 §6). When routes from
+    /// our RTC peers may go on to such a peer (it is an eBGP peer, or we reflect), we must
+    /// receive them all: we announce the default RT membership route (RFC 4684 §4), and
+    /// withdraw it when no such peer is left.
+    fn update_default_interest(&mut self) {
+        let st = &mut self.st;
+        let wants = st.up.iter().any(|id| {
+            st.peer(*id).is_some_and(|p| {
+                !p.rtc
+                    && p.families.iter().any(|f| uses_route_targets(*f))
+                    && (p.asn != st.config.local_asn || st.config.cluster_id.is_some())
+            })
+        });
+        if wants == st.wants_everything {
+            return;
+        }
+        st.wants_everything = wants;
+        let nlri = Nlri::Rtc(RtcNlri::DEFAULT);
+        let rtc_source = st.rtc_source;
+        if wants {
+            let attrs = st.interner.intern(rtc_attributes(&st.config));
+            insert::<Rtc>(st, &mut self.tables.rtc, &nlri, 0, rtc_source, &attrs);
+        } else {
+            remove::<Rtc>(st, &mut self.tables.rtc, &nlri, 0, rtc_source);
+        }
     }
 
     /// Forgets a source: its routes are withdrawn and its subscriptions removed.

@@ -473,3 +473,45 @@ fn reflector_tells_each_client_about_the_others_identical_rtc_routes() {
     );
     assert_eq!(withdrawn_to(&out, c1), vec![rtc]);
 }
+
+#[test]
+fn a_peer_without_rtc_behind_us_makes_us_ask_rtc_peers_for_everything() {
+    // Without reflection, an iBGP peer gets nothing from the others: nothing to ask for.
+    let mut t = table(false);
+    let rtc_peer = peer(&mut t, 2, false);
+    t.peer_up(
+        rtc_peer,
+        vec![Family::RTC, Family::VPNV4],
+        id_of(&t, rtc_peer),
+        None,
+    );
+    let plain = peer(&mut t, 3, false);
+    let out = t.peer_up(plain, vec![Family::VPNV4], id_of(&t, plain), None);
+    assert!(announced_to(&out, rtc_peer).is_empty());
+
+    // A reflector must get every route of its RTC clients for a client without RTC.
+    let mut t = table(true);
+    let rtc_peer = peer(&mut t, 2, true);
+    let out = t.peer_up(
+        rtc_peer,
+        vec![Family::RTC, Family::VPNV4],
+        id_of(&t, rtc_peer),
+        None,
+    );
+    assert!(
+        announced_to(&out, rtc_peer).is_empty(),
+        "nothing to ask for yet"
+    );
+    let plain = peer(&mut t, 3, true);
+    let out = t.peer_up(plain, vec![Family::VPNV4], id_of(&t, plain), None);
+    let asked: Vec<Nlri> = announced_to(&out, rtc_peer)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(asked, vec![Nlri::Rtc(RtcNlri::DEFAULT)]);
+    let out = t.peer_down(plain, false);
+    assert_eq!(
+        withdrawn_to(&out, rtc_peer),
+        vec![Nlri::Rtc(RtcNlri::DEFAULT)]
+    );
+}
