@@ -50,19 +50,28 @@ nsx() { ip netns exec "$NS" "$@"; }
 
 PIDFILE=$WORK/pids
 started() { echo "$1 $2" >>"$PIDFILE"; }   # pid name
+# spawn NAME LOGFILE CMD...: start CMD in the namespace, in the background, and record its PID
+# (`ip netns exec` and `env` exec the program, so $! is the program itself)
+spawn() {
+    local name=$1 logf=$2
+    shift 2
+    ip netns exec "$NS" "$@" >"$logf" 2>&1 &
+    started $! "$name"
+}
+pidof_node() { awk -v n="$1" '$2==n{p=$1} END{print p}' "$PIDFILE"; }
 
-cleanup() {
+cleanup() (  # a subshell: its `set +e` must not leak
     set +e
     if [[ -f $PIDFILE ]]; then
         # reverse order: tcpdump last so that it sees the final NOTIFICATIONs
         tac "$PIDFILE" | while read -r pid name; do
-            [[ $name == tcpdump ]] && continue
+            [[ $name == *tcpdump ]] && continue
             kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
         done
         sleep 1
         tac "$PIDFILE" | while read -r pid name; do
             if kill -0 "$pid" 2>/dev/null; then
-                [[ $name == tcpdump ]] && sleep 1
+                [[ $name == *tcpdump ]] && sleep 1
                 kill "$pid" 2>/dev/null; sleep 0.3; kill -9 "$pid" 2>/dev/null
             fi
         done
@@ -75,7 +84,7 @@ cleanup() {
         for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
         ip netns del "$NS"
     fi
-}
+)
 
 if [[ ${1:-} == --cleanup ]]; then cleanup; exit 0; fi
 [[ $(id -u) == 0 ]] || die "run as root"
@@ -93,6 +102,23 @@ rm -rf "$WORK"
 mkdir -p "$WORK"/{g1,g2,f1,f2,x,x5,xbad,json}
 chmod 755 "$WORK"
 trap 'if [[ -z ${KEEP_RUNNING:-} ]]; then cleanup; fi' EXIT
+
+# Private copies of the programs under neutral names (and configuration files without the
+# programs' names in their paths): test clean-ups of other people on this machine run things like
+# `pkill gobgpd` or `pkill -f exabgp`, which must not reach the capture.
+BIN=$WORK/bin
+mkdir -p "$BIN"
+cp "$(command -v gobgpd)" "$BIN/cap91-g"
+cp /usr/lib/frr/bgpd "$BIN/cap91-fb"
+cp /usr/lib/frr/zebra "$BIN/cap91-fz"
+cp "$(command -v tcpdump)" "$BIN/cap91-pcap"
+cp "$(command -v exabgp)" "$BIN/cap91-x"  # a python script
+EXA5_SITE=""
+if [[ -n $EXABGP5 ]]; then
+    cp "$EXABGP5" "$BIN/cap91-x5"
+    EXA5_SITE=$("$(dirname "$EXABGP5")/python3" -c 'import exabgp, os; print(os.path.dirname(os.path.dirname(exabgp.__file__)))')
+fi
+chmod 755 "$BIN" "$BIN"/*
 
 GOBGP_VERSION=$(gobgp --version | awk '{print $3}')
 FRR_VERSION=$(/usr/lib/frr/bgpd --version | awk 'NR==1{print $3}')
@@ -138,7 +164,7 @@ ADDPATH='[neighbors.afi-safis.add-paths.config]
 LLGR='[neighbors.afi-safis.long-lived-graceful-restart.config]
       enabled = true
       restart-time = 3600'
-neighbor() {  # addr peer-as [extra toml lines for [neighbors]]
+neighbor() {  # addr peer-as [remote-port: connect to it instead of being passive]
     cat <<EOF
 
 [[neighbors]]
@@ -147,11 +173,14 @@ neighbor() {  # addr peer-as [extra toml lines for [neighbors]]
     peer-as = $2
   [neighbors.transport.config]
     local-address = "127.0.91.1"
-    passive-mode = true
-  [neighbors.timers.config]
-    hold-time = 90
-    keepalive-interval = 30
 EOF
+    if [[ -n ${3:-} ]]; then
+        printf '    passive-mode = false\n    remote-port = %s\n' "$3"
+        printf '  [neighbors.timers.config]\n    connect-retry = 1\n'
+    else
+        printf '    passive-mode = true\n  [neighbors.timers.config]\n'
+    fi
+    printf '    hold-time = 90\n    keepalive-interval = 30\n'
 }
 rrclient() {
     printf '  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = "127.0.91.1"\n'
@@ -179,8 +208,10 @@ EOF
     neighbor 127.0.91.4 4200000001
     printf '  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = 90\n    notification-enabled = true\n    long-lived-enabled = true\n'
     for f in ipv4-unicast l3vpn-ipv4-unicast l3vpn-ipv6-unicast l2vpn-evpn rtc; do afisafi $f "$GR" "$LLGR"; done
-    echo; echo "# F2: FRR + zebra E-VPN VTEP, RR client"
-    neighbor 127.0.91.5 65000; rrclient
+    echo; echo "# F2: FRR + zebra E-VPN VTEP, RR client; G1 connects to it (zebra ignores 127/8"
+    echo "# addresses, so FRR with zebra cannot bind an outgoing session to one)"
+    neighbor 127.0.91.5 65000 10579; rrclient
+
     afisafi l2vpn-evpn
     echo; echo "# X2: ExaBGP 4.2 without 4-octet AS (hold time 3 s on its side), RR client, max 5 IPv4 prefixes"
     neighbor 127.0.91.7 65000; rrclient
@@ -195,7 +226,7 @@ EOF
     echo; echo "# X3: expects AS 65099 but ExaBGP says 65000 -> OPEN error Bad Peer AS"
     neighbor 127.0.91.9 65099
     afisafi ipv4-unicast
-} >"$WORK/g1/gobgpd.toml"
+} >"$WORK/g1/g1.toml"
 
 {
     cat <<'EOF'
@@ -224,9 +255,9 @@ EOF
     long-lived-enabled = true
 EOF
     for f in ipv4-unicast l3vpn-ipv4-unicast l3vpn-ipv6-unicast l2vpn-evpn rtc; do afisafi $f "$GR" "$LLGR"; done
-} >"$WORK/g2/gobgpd.toml"
+} >"$WORK/g2/g2.toml"
 
-cat >"$WORK/f1/bgpd.conf" <<'EOF'
+cat >"$WORK/f1/f1.conf" <<'EOF'
 ! F1: FRR bgpd -Z (no zebra), AS 65000, router id 127.0.91.3
 frr defaults traditional
 hostname f1
@@ -247,6 +278,10 @@ router bgp 65000
  neighbor 127.0.91.6 update-source 127.0.91.3
  neighbor 127.0.91.10 remote-as 65099
  neighbor 127.0.91.10 passive
+ neighbor 127.0.91.5 remote-as 65000
+ neighbor 127.0.91.5 port 10579
+ neighbor 127.0.91.5 update-source 127.0.91.3
+ neighbor 127.0.91.5 timers connect 1
  !
  address-family ipv4 unicast
   neighbor 127.0.91.1 activate
@@ -275,13 +310,17 @@ router bgp 65000
  !
  address-family l2vpn evpn
   neighbor 127.0.91.1 activate
-  neighbor 127.0.91.6 activate
+  neighbor 127.0.91.5 activate
+ exit-address-family
+ !
+ address-family ipv4 unicast
+  neighbor 127.0.91.5 activate
  exit-address-family
 exit
 !
 EOF
 
-cat >"$WORK/f2/bgpd.conf" <<'EOF'
+cat >"$WORK/f2/f2.conf" <<'EOF'
 ! F2: FRR bgpd + zebra as an E-VPN VTEP (VXLAN device vx91, VNI 1091, bridge br91)
 frr defaults traditional
 hostname f2
@@ -292,12 +331,20 @@ router bgp 65000
  no bgp default ipv4-unicast
  bgp allow-martian-nexthop
  neighbor 127.0.91.1 remote-as 65000
- neighbor 127.0.91.1 port 10179
- neighbor 127.0.91.1 update-source 127.0.91.5
- neighbor 127.0.91.1 timers connect 1
+ neighbor 127.0.91.1 passive
+ ! zebra ignores 127/8 addresses: without an interface name here bgpd resets the session
+ neighbor 127.0.91.1 update-source lo
+ neighbor 127.0.91.3 remote-as 65000
+ neighbor 127.0.91.3 passive
+ neighbor 127.0.91.3 update-source lo
+ !
+ address-family ipv4 unicast
+  neighbor 127.0.91.3 activate
+ exit-address-family
  !
  address-family l2vpn evpn
   neighbor 127.0.91.1 activate
+  neighbor 127.0.91.3 activate
   advertise-all-vni
   vni 1091
    rd 127.0.91.5:1091
@@ -308,9 +355,13 @@ router bgp 65000
 exit
 !
 EOF
-cat >"$WORK/f2/zebra.conf" <<'EOF'
+cat >"$WORK/f2/z.conf" <<'EOF'
 hostname f2-zebra
 log stdout informational
+! the peer 127.0.91.1 is only "reachable" through the namespace's dummy default route
+ip nht resolve-via-default
+interface lo
+exit
 EOF
 
 exa_neighbors() {  # the ExaBGP 4.2 neighbours of the main ExaBGP process
@@ -369,12 +420,12 @@ neighbor 127.0.91.3 {
         route-refresh;
         add-path send/receive;
     }
+    # no l2vpn evpn: FRR sends E-VPN routes with a 16-byte next hop that ExaBGP 4.2 refuses
     family {
         ipv4 unicast;
         ipv6 unicast;
         ipv4 mpls-vpn;
         ipv6 mpls-vpn;
-        l2vpn evpn;
     }
     api {
         processes [ ctl ];
@@ -411,9 +462,9 @@ neighbor 127.0.91.1 {
 }
 EOF
 }
-exa_neighbors >"$WORK/x/exabgp.conf"
+exa_neighbors >"$WORK/x/x.conf"
 
-cat >"$WORK/xbad/exabgp.conf" <<EOF
+cat >"$WORK/xbad/xbad.conf" <<EOF
 process ctl {
     run $PY $HERE/tools/exa_api.py $WORK/xbad/api.fifo $WORK/xbad/api.jsonl;
     encoder json;
@@ -440,7 +491,7 @@ neighbor 127.0.91.3 {
 }
 EOF
 
-cat >"$WORK/x5/exabgp.conf" <<EOF
+cat >"$WORK/x5/x5.conf" <<EOF
 process ctl {
     run $PY $HERE/tools/exa_api.py $WORK/x5/api.fifo $WORK/x5/api.jsonl;
     encoder json;
@@ -469,13 +520,13 @@ EOF
 
 # keep a copy of the exact configurations beside the data
 rm -rf "$HERE/configs"; mkdir -p "$HERE/configs"
-cp "$WORK/g1/gobgpd.toml" "$HERE/configs/g1-gobgpd.toml"
-cp "$WORK/g2/gobgpd.toml" "$HERE/configs/g2-gobgpd.toml"
-cp "$WORK/f1/bgpd.conf" "$HERE/configs/f1-bgpd.conf"
-cp "$WORK/f2/bgpd.conf" "$HERE/configs/f2-bgpd.conf"
-sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/x/exabgp.conf" >"$HERE/configs/x-exabgp4.conf"
-sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/xbad/exabgp.conf" >"$HERE/configs/xbad-exabgp4.conf"
-sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/x5/exabgp.conf" >"$HERE/configs/x5-exabgp5.conf"
+cp "$WORK/g1/g1.toml" "$HERE/configs/g1-gobgpd.toml"
+cp "$WORK/g2/g2.toml" "$HERE/configs/g2-gobgpd.toml"
+cp "$WORK/f1/f1.conf" "$HERE/configs/f1-bgpd.conf"
+cp "$WORK/f2/f2.conf" "$HERE/configs/f2-bgpd.conf"
+sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/x/x.conf" >"$HERE/configs/x-exabgp4.conf"
+sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/xbad/xbad.conf" >"$HERE/configs/xbad-exabgp4.conf"
+sed "s#$WORK#\$WORK#g; s#$HERE#\$HERE#g" "$WORK/x5/x5.conf" >"$HERE/configs/x5-exabgp5.conf"
 
 # ----------------------------------------------------------------------------------------------
 # Namespace, capture
@@ -488,16 +539,21 @@ nsx ip link add br91 type bridge
 nsx ip link add vx91 type vxlan id 1091 local 127.0.91.5 dstport 4789 nolearning
 nsx ip link set vx91 master br91
 nsx ip link add vm91a type veth peer name vm91b
+nsx ip link set vm91a address 02:00:00:91:05:aa
+nsx ip link set vm91b address 02:00:00:91:05:bb
 nsx ip link set vm91a master br91
+# keep the data plane silent (no IPv6 ND from the ports): the only MACs F2 learns are the ones we add
+for l in vm91a vm91b vx91; do nsx sysctl -qw net.ipv6.conf.$l.disable_ipv6=1; done
 nsx ip link set br91 address 02:00:00:91:05:fe
 nsx ip addr add 10.91.5.1/24 dev br91
 nsx ip -6 addr add 2001:db8:915::1/64 dev br91 nodad
 for l in br91 vx91 vm91a vm91b; do nsx ip link set $l up; done
+# zebra ignores 127/8 and would never consider 127.0.91.1 reachable: give it a default route
+nsx ip route add default via 10.91.5.254 dev br91 onlink
 
 filter=""
 for p in $PORTS; do filter+="${filter:+ or }tcp port $p"; done
-nsx tcpdump -i lo -s 0 -U -w "$WORK/capture.pcap" "$filter" 2>"$WORK/tcpdump.log" &
-started $! tcpdump
+spawn tcpdump "$WORK/tcpdump.log" "$BIN/cap91-pcap" -Z root -i lo -s 0 -U -w "$WORK/capture.pcap" "$filter"
 sleep 1
 
 # ----------------------------------------------------------------------------------------------
@@ -526,6 +582,14 @@ wait_frr() {  # dir neighbour
     done
     log "WARNING: $2 not established on $1"; return 1
 }
+resync() {  # after a step that made a peer reset a session: wait until every session is back
+    local n
+    for n in 127.0.91.2 127.0.91.3 127.0.91.4 127.0.91.5 127.0.91.7 ${EXABGP5:+127.0.91.8}; do
+        wait_gobgp 127.0.91.1 $n || true
+    done
+    wait_frr f1 127.0.91.6 || true
+    sleep 1
+}
 wait_api() {  # api-addr
     local i
     for ((i = 0; i < 100; i++)); do nsx gobgp -u "$1" global >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -553,12 +617,12 @@ SETTLE=${SETTLE:-1.2}
 #   KEEP lists the flows SRC>DST[:suffix][@types][+mods] whose messages sent between the start of
 #   CMD and the end of the settle time are kept (see tools/extract.py), EXPECT the values CMD put in.
 step() {
-    local id=$1 node=$2 keep=$3 expect=$4 cmd=$5 settle=${6:-$SETTLE} t0 t1 rc=0 out
+    local id=$1 node=$2 keep=$3 expect=$4 cmd=$5 settle=${6:-$SETTLE} t0 t1 rc=0 out=''
     t0=$(date +%s.%N)
     case $node in
         G1 | G2 | NS) out=$(nsx bash -c "$cmd" 2>&1) || rc=$? ;;
-        F1) out=$(nsx bash -c "${cmd/#vtysh /vtysh --vty_socket $WORK/f1 -d bgpd }" 2>&1) || rc=$? ;;
-        F2) out=$(nsx bash -c "${cmd/#vtysh /vtysh --vty_socket $WORK/f2 -d bgpd }" 2>&1) || rc=$? ;;
+        F1) out=$(nsx bash -c "${cmd//vtysh /vtysh --vty_socket $WORK/f1 -d bgpd }" 2>&1) || rc=$? ;;
+        F2) out=$(nsx bash -c "${cmd//vtysh /vtysh --vty_socket $WORK/f2 -d bgpd }" 2>&1) || rc=$? ;;
         X) printf '%s\n' "${cmd// ;; /$'\n'}" >"$WORK/x/api.fifo" ;;
         X5) [[ -n $EXABGP5 ]] || return 0; printf '%s\n' "${cmd// ;; /$'\n'}" >"$WORK/x5/api.fifo" ;;
         *) die "unknown node $node" ;;
@@ -582,30 +646,26 @@ session() {
 # Start the speakers, one session at a time (OPEN, KEEPALIVE, End-of-RIB of each)
 # ----------------------------------------------------------------------------------------------
 t0=$(date +%s.%N)
-nsx gobgpd -f "$WORK/g1/gobgpd.toml" -p -l info --api-hosts 127.0.91.1:50051 --pprof-disable >"$WORK/g1/log" 2>&1 &
-started $! gobgpd-g1
+spawn gobgpd-g1 "$WORK/g1/log" "$BIN/cap91-g" -f "$WORK/g1/g1.toml" -p -l info --api-hosts 127.0.91.1:50051 --pprof-disable
 wait_api 127.0.91.1
-nsx gobgpd -f "$WORK/g2/gobgpd.toml" -p -l info --api-hosts 127.0.91.4:50051 --pprof-disable >"$WORK/g2/log" 2>&1 &
-started $! gobgpd-g2
+spawn gobgpd-g2 "$WORK/g2/log" "$BIN/cap91-g" -f "$WORK/g2/g2.toml" -p -l info --api-hosts 127.0.91.4:50051 --pprof-disable
 wait_api 127.0.91.4
 wait_gobgp 127.0.91.1 127.0.91.4
 session session-g1-g2 "G1>G2@open,G2>G1@open,G1>G2@eor,G2>G1@eor,G1>G2@keepalive,G2>G1@keepalive" \
     "gobgpd -f configs/g1-gobgpd.toml (neighbour 127.0.91.4) / gobgpd -f configs/g2-gobgpd.toml" "$t0"
 
 t0=$(date +%s.%N)
-nsx /usr/lib/frr/bgpd -S -Z -f "$WORK/f1/bgpd.conf" -i "$WORK/f1/bgpd.pid" --vty_socket "$WORK/f1" \
-    -l 127.0.91.3 -p 10379 -P 0 --log stdout >"$WORK/f1/log" 2>&1 &
-started $! bgpd-f1
+spawn bgpd-f1 "$WORK/f1/log" "$BIN/cap91-fb" -S -Z -f "$WORK/f1/f1.conf" -i "$WORK/f1/f1.pid" \
+    --vty_socket "$WORK/f1" -l 127.0.91.3 -p 10379 -P 0 --log stdout
 wait_gobgp 127.0.91.1 127.0.91.3
 session session-g1-f1 "G1>F1@open,F1>G1@open,G1>F1@eor,F1>G1@eor,G1>F1@keepalive,F1>G1@keepalive" \
     "bgpd -Z -f configs/f1-bgpd.conf (neighbor 127.0.91.1) / gobgpd -f configs/g1-gobgpd.toml (neighbour 127.0.91.3)" "$t0"
 
 t0=$(date +%s.%N)
 mkfifo "$WORK/x/api.fifo"
-nsx env exabgp.tcp.bind=127.0.91.2 exabgp.tcp.port=10279 exabgp.daemon.user=root \
+spawn exabgp4 "$WORK/x/log" env exabgp.tcp.bind=127.0.91.2 exabgp.tcp.port=10279 exabgp.daemon.user=root \
     exabgp.daemon.daemonize=false exabgp.api.cli=false exabgp.log.destination=stdout \
-    exabgp.log.level=INFO exabgp "$WORK/x/exabgp.conf" >"$WORK/x/log" 2>&1 &
-started $! exabgp4
+    exabgp.log.level=INFO $PY "$BIN/cap91-x" "$WORK/x/x.conf"
 wait_gobgp 127.0.91.1 127.0.91.2
 wait_gobgp 127.0.91.1 127.0.91.7
 wait_frr f1 127.0.91.6
@@ -614,24 +674,26 @@ session session-exabgp "XA>G1@open,G1>XA@open,XA>G1@eor,G1>XA@eor,XA>G1@keepaliv
 
 t0=$(date +%s.%N)
 chown -R frr:frr "$WORK/f2"
-nsx /usr/lib/frr/zebra -u frr -g frr -f "$WORK/f2/zebra.conf" -i "$WORK/f2/zebra.pid" --vty_socket "$WORK/f2" \
-    -z "$WORK/f2/zserv.api" -P 0 --log stdout >"$WORK/f2/zebra.log" 2>&1 &
-started $! zebra-f2
+spawn zebra-f2 "$WORK/f2/zebra.log" "$BIN/cap91-fz" -u frr -g frr -f "$WORK/f2/z.conf" \
+    -i "$WORK/f2/z.pid" --vty_socket "$WORK/f2" -z "$WORK/f2/zserv.api" -P 0 --log stdout
 sleep 1
-nsx /usr/lib/frr/bgpd -u frr -g frr -f "$WORK/f2/bgpd.conf" -i "$WORK/f2/bgpd.pid" --vty_socket "$WORK/f2" \
-    -z "$WORK/f2/zserv.api" -l 127.0.91.5 -p 10579 -P 0 --log stdout >"$WORK/f2/log" 2>&1 &
-started $! bgpd-f2
+spawn bgpd-f2 "$WORK/f2/log" "$BIN/cap91-fb" -u frr -g frr -f "$WORK/f2/f2.conf" \
+    -i "$WORK/f2/f2.pid" --vty_socket "$WORK/f2" -z "$WORK/f2/zserv.api" -l 127.0.91.5 -p 10579 -P 0 \
+    --log stdout
 wait_gobgp 127.0.91.1 127.0.91.5
-session session-g1-f2 "F2>G1@open,G1>F2@open,F2>G1@eor,G1>F2@eor,F2>G1:imet@update" \
-    "zebra + bgpd -f configs/f2-bgpd.conf (advertise-all-vni, vni 1091 on vx91 local 127.0.91.5 in bridge br91)" "$t0"
+wait_frr f1 127.0.91.5
+session session-f2 "F2>G1@open,G1>F2@open,F2>G1@eor,G1>F2@eor,F2>F1@open,F1>F2@open,F2>F1@eor,F1>F2@eor,F2>G1:vtep@update" \
+    "zebra + bgpd -f configs/f2-bgpd.conf (advertise-all-vni, vni 1091 on VXLAN device vx91, local 127.0.91.5, in bridge br91) / bgpd -Z -f configs/f1-bgpd.conf (neighbor 127.0.91.5)" "$t0" \
+    '{"*":{},"F2>G1#evpn3":{"type":"update","family":"l2vpn/evpn","evpn_route_type":3,"rd":"127.0.91.5:1091","etag":0,"originator_ip":"127.0.91.5","route_targets":["65000:1091"],"encapsulation":"vxlan","pmsi_tunnel_type":"ingress-replication","label":1091,"next_hop":"127.0.91.5"}}'
+
 
 if [[ -n $EXABGP5 ]]; then
     t0=$(date +%s.%N)
     mkfifo "$WORK/x5/api.fifo"
-    nsx env exabgp.tcp.bind=127.0.91.8 exabgp.tcp.port=10879 exabgp.daemon.user=root \
-        exabgp.daemon.daemonize=false exabgp.api.cli=false exabgp.log.destination=stdout \
-        exabgp.log.level=INFO "$EXABGP5" "$WORK/x5/exabgp.conf" >"$WORK/x5/log" 2>&1 &
-    started $! exabgp5
+    spawn exabgp5 "$WORK/x5/log" env exabgp.tcp.bind=127.0.91.8 exabgp.tcp.port=10879 \
+        exabgp.daemon.user=root exabgp.daemon.daemonize=false exabgp.api.cli=false \
+        exabgp.log.destination=stdout exabgp.log.level=INFO PYTHONPATH="$EXA5_SITE" \
+        $PY "$BIN/cap91-x5" "$WORK/x5/x5.conf"
     wait_gobgp 127.0.91.1 127.0.91.8 || true
     session session-g1-x5 "X5>G1@open,G1>X5@open,X5>G1@eor,G1>X5@eor,X5>G1@keepalive" \
         "exabgp (5) configs/x5-exabgp5.conf (neighbour 127.0.91.1)" "$t0"
@@ -664,8 +726,26 @@ trap - EXIT
 
 cp "$WORK/capture.pcap" "$HERE/capture.pcap"
 rm -rf "$HERE/sender-json"; mkdir -p "$HERE/sender-json"
-cp "$WORK"/json/*.json "$HERE/sender-json/"
-grep -h '"dir": "from-exabgp"' "$WORK"/x/api.jsonl "$WORK"/x5/api.jsonl 2>/dev/null >"$HERE/sender-json/exabgp-api.jsonl" || true
+for f in "$WORK"/json/*.json; do  # skip the empty tables
+    [[ $(tr -d '[:space:]' <"$f") == "[]" || ! -s $f ]] || cp "$f" "$HERE/sender-json/"
+done
+# what ExaBGP itself says it sent (its JSON API, "send { parsed; ... }")
+$PY - "$WORK"/x/api.jsonl "$WORK"/x5/api.jsonl >"$HERE/sender-json/exabgp-sent.jsonl" <<'PYEOF'
+import json, sys
+for path in sys.argv[1:]:
+    try:
+        lines = open(path)
+    except OSError:
+        continue
+    for line in lines:
+        o = json.loads(line)
+        try:
+            j = json.loads(o["line"])
+        except ValueError:
+            continue
+        if j.get("neighbor", {}).get("direction") == "send":
+            print(json.dumps(j))
+PYEOF
 $PY "$HERE/tools/extract.py" --pcap "$WORK/capture.pcap" --steps "$STEPS" --nodes "$WORK/nodes.json" \
     --out "$HERE/messages.jsonl"
 $PY "$HERE/tools/verify.py" --pcap "$WORK/capture.pcap" --messages "$HERE/messages.jsonl" \

@@ -13,22 +13,34 @@
 #           are expected (originator = router id of the step's NODE, cluster list = SRC's id)
 #   +ebgp:  SRC sends over eBGP: its AS is prepended to AS_PATH, no LOCAL_PREF, next hop = SRC
 #   +noattr: only the NLRI-identity keys of EXPECT apply (the attributes are the sender's own)
+#   +any-family: also keep UPDATEs of other families (otherwise left out as unrelated)
 # EXPECT: JSON of the values CMD put in. Keys "*" (base) and "SRC>DST" (overrides, null deletes)
 # may be used when the flows differ.
 #
-# GoBGP quirk: a 4-octet-AS route distinguisher / route target must be written in asdot
-# ("64086.59905:7" = 4200000001:7); "4200000001:7" is silently truncated to 65535:7.
+# Quirks met (see README.md):
+# * GoBGP CLI: a 4-octet-AS route distinguisher / route target must be written in asdot
+#   ("64086.59905:7" = 4200000001:7); "4200000001:7" is silently truncated to 65535:7.
+#   "esi-label N single-active" is refused (esi-label takes one argument); "default-gateway" must
+#   follow a list argument ("esi single-homed default-gateway").
+# * ExaBGP 4.2 and 5 refuse an E-VPN next hop that is not 4 bytes (NOTIFICATION 3/0, session reset);
+#   FRR refuses a PMSI tunnel attribute with an IPv6 tunnel id (NOTIFICATION 3/5); ExaBGP 4.2
+#   cannot decode an IPv6-address-specific extended community (NOTIFICATION 1/0). Steps that
+#   provoke one of these announce and withdraw within a second ("add; sleep 1; del") so that the
+#   route is gone before the session comes back, then `resync` waits for every session.
+# * ExaBGP 4.2 writes "target:192.0.2.1:7" as a 2-octet-AS route target 49152:33619975 (type 0x00);
+#   IPv4-address route targets are therefore given to ExaBGP in hex (0x0102c00002010007).
 
 # ---------------------------------------------------------------------------------- RT constraint
-step gobgp-rtc-vrf-add G1 "G1>G2+noattr,G1>X5:rr" \
+step gobgp-rtc-vrf-add G1 "G1>G2,G1>X5:rr" \
     '{"type":"update","family":"ipv4/rtc","route_targets":["65000:100"]}' \
     "$G1 vrf add red rd 65000:2 rt both 65000:100" 2
 step gobgp-rtc-vrf-add-4octet G2 "G2>G1,G1>X5:reflected+noattr" \
-    '{"type":"update","family":"ipv4/rtc"}' \
+    '{"type":"update","family":"ipv4/rtc","route_targets":["65000:100","192.0.2.1:7","4200000001:7"]}' \
     "$G2 vrf add blue rd 64086.59905:7 rt import 65000:100 192.0.2.1:7 64086.59905:7 export 64086.59905:7" 2
 
 # ---------------------------------------------------------------------------------- GoBGP IPv4/IPv6
-step gobgp-ipv4-unicast G1 "G1>XA,G1>F1:addpath,G1>X2:2octet-as,G1>G2:ebgp+ebgp" \
+# (not sent to G2: GoBGP sends nothing without a route target to a peer with RTC negotiated)
+step gobgp-ipv4-unicast G1 "G1>XA,G1>F1:addpath,G1>X2:2octet-as" \
     '{"type":"update","family":"ipv4/unicast","prefix":"10.1.0.0/24","next_hop":"127.0.91.1","as_path":"65001 65002","med":10,"local_pref":200,"communities":["65000:1","65000:2"],"large_communities":["65000:1:2","65000:3:4"]}' \
     "$G1 global rib -a ipv4 add 10.1.0.0/24 origin igp aspath 65001,65002 nexthop 127.0.91.1 med 10 local-pref 200 community 65000:1,65000:2 large-community 65000:1:2,65000:3:4"
 step gobgp-ipv4-unicast-identifier G1 "G1>XA,G1>F1:addpath" \
@@ -70,7 +82,7 @@ step gobgp-vpnv6-rd2 G1 "G1>XA" \
 # ---------------------------------------------------------------------------------- GoBGP E-VPN
 step gobgp-evpn-ead G1 "G1>XA,G1>F1" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":1,"rd":"65000:2","esi":"00:11:22:33:44:55:66:77:88:99","etag":100,"label":1001,"route_targets":["65000:100"],"encapsulation":"vxlan","next_hop":"127.0.91.1"}' \
-    "$G1 global rib -a evpn add a-d esi 0 11:22:33:44:55:66:77:88:99 etag 100 label 1001 rd 65000:2 rt 65000:100 encap vxlan esi-label 1002 single-active nexthop 127.0.91.1"
+    "$G1 global rib -a evpn add a-d esi 0 11:22:33:44:55:66:77:88:99 etag 100 label 1001 rd 65000:2 rt 65000:100 encap vxlan esi-label 1002 nexthop 127.0.91.1"
 step gobgp-evpn-macadv-mac-only G1 "G1>XA,G1>F1,G1>F2" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":2,"rd":"65000:2","mac":"02:00:00:91:01:01","etag":0,"label":1010,"route_targets":["65000:100"],"encapsulation":"vxlan","next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add macadv 02:00:00:91:01:01 0.0.0.0 etag 0 label 1010 rd 65000:2 rt 65000:100 encap vxlan nexthop 127.0.91.1"
@@ -82,13 +94,15 @@ step gobgp-evpn-macadv-ipv4-two-labels-esi G1 "G1>XA" \
     "$G1 global rib -a evpn add macadv 02:00:00:91:01:04 10.91.1.4 esi 0 11:22:33:44:55:66:77:88:99 etag 10 label 1013,2013 rd 192.0.2.1:7 rt 192.0.2.1:7 encap vxlan nexthop 127.0.91.1"
 step gobgp-evpn-macadv-ipv6 G1 "G1>XA,G1>F1" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":2,"rd":"4200000001:7","mac":"02:00:00:91:01:03","ip":"2001:db8:91:1::3","etag":0,"label":1012,"route_targets":["4200000001:7"],"encapsulation":"vxlan","next_hop":"127.0.91.1"}' \
-    "$G1 global rib -a evpn add macadv 02:00:00:91:01:03 2001:db8:91:1::3 etag 0 label 1012 rd 64086.59905:7 rt 64086.59905:7 encap vxlan default-gateway nexthop 127.0.91.1"
+    "$G1 global rib -a evpn add macadv 02:00:00:91:01:03 2001:db8:91:1::3 etag 0 label 1012 rd 64086.59905:7 rt 64086.59905:7 encap vxlan esi single-homed default-gateway nexthop 127.0.91.1"
 step gobgp-evpn-multicast G1 "G1>XA,G1>F1,G1>F2" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":3,"rd":"65000:2","etag":0,"originator_ip":"127.0.91.1","route_targets":["65000:100"],"encapsulation":"vxlan","pmsi_tunnel_type":"ingress-replication","label":1020,"next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add multicast 127.0.91.1 etag 0 rd 65000:2 rt 65000:100 encap vxlan pmsi ingress-repl 1020 127.0.91.1 nexthop 127.0.91.1"
-step gobgp-evpn-multicast-ipv6 G1 "G1>XA" \
-    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":3,"rd":"192.0.2.1:7","etag":20,"originator_ip":"2001:db8:91::1","route_targets":["192.0.2.1:7"],"encapsulation":"vxlan","pmsi_tunnel_type":"ingress-replication","label":1021,"next_hop":"2001:db8:91::1"}' \
-    "$G1 global rib -a evpn add multicast 2001:db8:91::1 etag 20 rd 192.0.2.1:7 rt 192.0.2.1:7 encap vxlan pmsi ingress-repl 1021 2001:db8:91::1 nexthop 2001:db8:91::1"
+# IPv6 originator and IPv6 PMSI tunnel id: FRR (F1, F2) reset their session (3/5, attribute length)
+step gobgp-evpn-multicast-ipv6 G1 "G1>XA,G1>F1,F1>G1:frr-rejects@notification,G1>F2,F2>G1:frr-rejects@notification" \
+    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":3,"rd":"192.0.2.1:7","etag":20,"originator_ip":"2001:db8:91::1","route_targets":["192.0.2.1:7"],"encapsulation":"vxlan","pmsi_tunnel_type":"ingress-replication","label":1021,"next_hop":"127.0.91.1"}' \
+    "$G1 global rib -a evpn add multicast 2001:db8:91::1 etag 20 rd 192.0.2.1:7 rt 192.0.2.1:7 encap vxlan pmsi ingress-repl 1021 2001:db8:91::1 nexthop 127.0.91.1; sleep 1; $G1 global rib -a evpn del multicast 2001:db8:91::1 etag 20 rd 192.0.2.1:7" 2
+resync
 step gobgp-evpn-es G1 "G1>XA,G1>F1" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":4,"rd":"65000:2","esi":"03:02:00:00:91:01:01:00:00:2a","originator_ip":"127.0.91.1","next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add esi 127.0.91.1 esi MAC 02:00:00:91:01:01 42 rd 65000:2 encap vxlan nexthop 127.0.91.1"
@@ -96,8 +110,8 @@ step gobgp-evpn-prefix-ipv4 G1 "G1>XA,G1>F1" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"65000:2","prefix":"10.91.50.0/24","etag":0,"label":1050,"route_targets":["65000:100"],"encapsulation":"vxlan","router_mac":"02:00:00:91:01:ff","next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add prefix 10.91.50.0/24 gw 0.0.0.0 etag 0 label 1050 rd 65000:2 rt 65000:100 encap vxlan router-mac 02:00:00:91:01:ff nexthop 127.0.91.1"
 step gobgp-evpn-prefix-ipv6 G1 "G1>XA,G1>F1" \
-    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"192.0.2.1:7","prefix":"2001:db8:95::/64","etag":0,"label":1051,"route_targets":["192.0.2.1:7"],"encapsulation":"vxlan","router_mac":"02:00:00:91:01:ff","next_hop":"2001:db8:91::1"}' \
-    "$G1 global rib -a evpn add prefix 2001:db8:95::/64 gw :: etag 0 label 1051 rd 192.0.2.1:7 rt 192.0.2.1:7 encap vxlan router-mac 02:00:00:91:01:ff nexthop 2001:db8:91::1"
+    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"192.0.2.1:7","prefix":"2001:db8:95::/64","etag":0,"label":1051,"route_targets":["192.0.2.1:7"],"encapsulation":"vxlan","router_mac":"02:00:00:91:01:ff","next_hop":"127.0.91.1"}' \
+    "$G1 global rib -a evpn add prefix 2001:db8:95::/64 gw :: etag 0 label 1051 rd 192.0.2.1:7 rt 192.0.2.1:7 encap vxlan router-mac 02:00:00:91:01:ff nexthop 127.0.91.1"
 step gobgp-evpn-prefix-ipv4-gw-esi G1 "G1>XA" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"65000:2","prefix":"10.91.51.0/24","esi":"00:11:22:33:44:55:66:77:88:99","etag":5,"label":1052,"route_targets":["65000:100"],"encapsulation":"vxlan","next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add prefix 10.91.51.0/24 gw 10.91.51.1 esi 0 11:22:33:44:55:66:77:88:99 etag 5 label 1052 rd 65000:2 rt 65000:100 encap vxlan nexthop 127.0.91.1"
@@ -107,7 +121,7 @@ step gobgp-evpn-prefix-ipv4-gw-esi G1 "G1>XA" \
 step gobgp-evpn-macadv-remote G2 "G2>G1+ebgp,G1>XA:reflected+noattr" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":2,"rd":"4200000001:7","mac":"02:00:00:91:04:01","ip":"10.91.4.1","etag":0,"label":4001,"route_targets":["65000:100"],"encapsulation":"vxlan","next_hop":"127.0.91.4"}' \
     "$G2 global rib -a evpn add macadv 02:00:00:91:04:01 10.91.4.1 etag 0 label 4001 rd 64086.59905:7 rt 65000:100 encap vxlan nexthop 127.0.91.4" 2
-step gobgp-evpn-macadv-mobility G1 "G1>XA,G1>G2:ebgp+ebgp" \
+step gobgp-evpn-macadv-mobility G1 "G1>XA,G1>G2:ebgp+ebgp,G2>G1:g2-withdraws-its-own+noattr" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":2,"rd":"65000:2","mac":"02:00:00:91:04:01","ip":"10.91.1.41","etag":0,"label":1041,"route_targets":["65000:100"],"encapsulation":"vxlan","next_hop":"127.0.91.1"}' \
     "$G1 global rib -a evpn add macadv 02:00:00:91:04:01 10.91.1.41 etag 0 label 1041 rd 65000:2 rt 65000:100 encap vxlan nexthop 127.0.91.1" 2
 step gobgp-evpn-macadv-mobility-seq1 G2 "G2>G1+ebgp" \
@@ -130,16 +144,27 @@ step gobgp-flow4-flags G1 "G1>XA" \
 step gobgp-flow4-port-redirect-ip G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow","flowspec":"destination 10.10.3.0/24 port !=22 <=1023 tcp-flags =!SA","flowspec_actions":["redirect 192.0.2.1:9","action sample-terminal"]}' \
     "$G1 global rib -a ipv4-flowspec add match destination 10.10.3.0/24 port '!=22' '<=1023' tcp-flags '=!SA' then redirect 192.0.2.1:9 action sample-terminal"
+# redirect to a 4-octet-AS route target: ExaBGP 4.2 fails to decode it ("maximum recursion depth
+# exceeded") and closes the session without a NOTIFICATION
 step gobgp-flow4-redirect-as4 G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow","flowspec":"source 10.11.4.0/24 protocol ==udp ==tcp","flowspec_actions":["redirect 4200000001:9","action sample"]}' \
-    "$G1 global rib -a ipv4-flowspec add match source 10.11.4.0/24 protocol ==udp ==tcp then redirect 64086.59905:9 action sample"
+    "$G1 global rib -a ipv4-flowspec add match source 10.11.4.0/24 protocol ==udp ==tcp then redirect 64086.59905:9 action sample; sleep 1; $G1 global rib -a ipv4-flowspec del match source 10.11.4.0/24 protocol ==udp ==tcp" 2
+resync
 step gobgp-flow6 G1 "G1>XA" \
-    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:10::/48 source 2001:db8:11::/48 protocol ==tcp destination-port ==443 label ==12345","flowspec_actions":["rate-limit 500","redirect 2001:db8::1:9"]}' \
-    "$G1 global rib -a ipv6-flowspec add match destination 2001:db8:10::/48 source 2001:db8:11::/48 protocol ==tcp destination-port ==443 label ==12345 then rate-limit 500 redirect 2001:db8::1:9"
-step gobgp-flowvpn4 G1 "G1>XA,G1>X5" \
+    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:10::/48 source 2001:db8:11::/48 protocol ==tcp destination-port ==443 label ==12345","flowspec_actions":["rate-limit 500","redirect 65000:600"]}' \
+    "$G1 global rib -a ipv6-flowspec add match destination 2001:db8:10::/48 source 2001:db8:11::/48 protocol ==tcp destination-port ==443 label ==12345 then rate-limit 500 redirect 65000:600"
+step gobgp-flow6-offset G1 "G1>XA" \
+    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:10:1::/64 8 protocol ==udp ==tcp label >=100&<=200","flowspec_actions":["discard"]}' \
+    "$G1 global rib -a ipv6-flowspec add match destination 2001:db8:10:1::/64 8 protocol ==udp ==tcp label '>=100&<=200' then discard"
+# IPv6-address-specific redirect (extended communities in attribute 25): ExaBGP 4.2 resets (1/0)
+step gobgp-flow6-redirect-ipv6 G1 "G1>XA,XA>G1:exabgp-rejects@notification" \
+    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:10:2::/64","flowspec_actions":["redirect 2001:db8::1:9"]}' \
+    "$G1 global rib -a ipv6-flowspec add match destination 2001:db8:10:2::/64 then redirect 2001:db8::1:9; sleep 1; $G1 global rib -a ipv6-flowspec del match destination 2001:db8:10:2::/64" 2
+resync
+step gobgp-flowvpn4 G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow-vpn","rd":"65000:2","flowspec":"destination 10.12.0.0/24 protocol ==udp destination-port ==4789","flowspec_actions":["discard"],"route_targets":["65000:100"]}' \
     "$G1 global rib -a ipv4-l3vpn-flowspec add rd 65000:2 match destination 10.12.0.0/24 protocol ==udp destination-port ==4789 then discard rt 65000:100"
-step gobgp-flowvpn4-redirect-rt G1 "G1>XA,G1>X5" \
+step gobgp-flowvpn4-redirect-rt G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow-vpn","rd":"192.0.2.1:7","flowspec":"source 10.12.1.0/24","flowspec_actions":["redirect 65000:200","rate-limit 2000"],"route_targets":["192.0.2.1:7"]}' \
     "$G1 global rib -a ipv4-l3vpn-flowspec add rd 192.0.2.1:7 match source 10.12.1.0/24 then redirect 65000:200 rate-limit 2000 rt 192.0.2.1:7"
 step gobgp-flowvpn6 G1 "G1>XA" \
@@ -155,14 +180,17 @@ step exabgp-ipv6-unicast X "XA>G1,G1>F1:reflected+refl" \
     '{"type":"update","family":"ipv6/unicast","prefix":"2001:db8:20::/48","next_hop":"2001:db8:91::2","med":41,"local_pref":401,"communities":["65000:42"]}' \
     "$XA announce route 2001:db8:20::/48 next-hop 2001:db8:91::2 med 41 local-preference 401 community [ 65000:42 ]"
 step exabgp-vpnv4-rd0 X "XA>G1,G1>F1:reflected+refl,G1>G2:ebgp+ebgp+noattr" \
-    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.0.0/24","rd":"65000:2","label":2100,"route_targets":["65000:100","192.0.2.1:7","4200000001:7"],"next_hop":"127.0.91.2","local_pref":402}' \
-    "$XA announce route 10.21.0.0/24 rd 65000:2 label 2100 next-hop 127.0.91.2 local-preference 402 extended-community [ target:65000:100 target:192.0.2.1:7 target:4200000001:7 ]"
+    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.0.0/24","rd":"65000:2","label":2100,"route_targets":["65000:100","192.0.2.1:7","4200000001:7"],"next_hop":"192.0.2.2","local_pref":402}' \
+    "$XA announce route 10.21.0.0/24 rd 65000:2 label 2100 next-hop 192.0.2.2 local-preference 402 extended-community [ target:65000:100 0x0102c00002010007 target:4200000001:7 ]"
 step exabgp-vpnv4-rd1 X "XA>G1" \
-    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.1.0/24","rd":"192.0.2.1:7","label":2101,"route_targets":["192.0.2.1:7"],"next_hop":"127.0.91.2"}' \
-    "$XA announce route 10.21.1.0/24 rd 192.0.2.1:7 label 2101 next-hop 127.0.91.2 extended-community [ target:192.0.2.1:7 ]"
+    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.1.0/24","rd":"192.0.2.1:7","label":2101,"route_targets":["192.0.2.1:7"],"next_hop":"192.0.2.2"}' \
+    "$XA announce route 10.21.1.0/24 rd 192.0.2.1:7 label 2101 next-hop 192.0.2.2 extended-community [ 0x0102c00002010007 ]"
+step exabgp-vpnv4-rt-ipv4-text-quirk X "XA>G1" \
+    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.3.0/24","rd":"192.0.2.1:8","label":2103,"next_hop":"192.0.2.2"}' \
+    "$XA announce route 10.21.3.0/24 rd 192.0.2.1:8 label 2103 next-hop 192.0.2.2 extended-community [ target:192.0.2.1:8 ]"
 step exabgp-vpnv4-rd2 X "XA>G1" \
-    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.2.0/24","rd":"4200000001:7","label":2102,"route_targets":["4200000001:7"],"next_hop":"127.0.91.2"}' \
-    "$XA announce route 10.21.2.0/24 rd 4200000001:7 label 2102 next-hop 127.0.91.2 extended-community [ target:4200000001:7 ]"
+    '{"type":"update","family":"ipv4/mpls-vpn","prefix":"10.21.2.0/24","rd":"4200000001:7","label":2102,"route_targets":["4200000001:7"],"next_hop":"192.0.2.2"}' \
+    "$XA announce route 10.21.2.0/24 rd 4200000001:7 label 2102 next-hop 192.0.2.2 extended-community [ target:4200000001:7 ]"
 step exabgp-vpnv6 X "XA>G1,G1>F1:reflected+refl" \
     '{"type":"update","family":"ipv6/mpls-vpn","prefix":"2001:db8:21::/48","rd":"65000:2","label":2110,"route_targets":["65000:100"],"next_hop":"2001:db8:91::2"}' \
     "$XA announce route 2001:db8:21::/48 rd 65000:2 label 2110 next-hop 2001:db8:91::2 extended-community [ target:65000:100 ]"
@@ -175,21 +203,23 @@ step exabgp-flow4-icmp X "XA>G1" \
 step exabgp-flow4-flags X "XA>G1" \
     '{"type":"update","family":"ipv4/flow","flowspec":"destination 10.30.2.0/24; tcp-flags [ =syn !=rst&!fin ]; fragment [ is-fragment !dont-fragment ]; packet-length [ <100 >=1400&<=1500 ]; dscp [ =46 !=0 ]","flowspec_actions":["redirect 65000:300","mark 10"]}' \
     "$XA announce flow route { match { destination 10.30.2.0/24; tcp-flags [ =syn !=rst&!fin ]; fragment [ is-fragment !dont-fragment ]; packet-length [ <100 >=1400&<=1500 ]; dscp [ =46 !=0 ]; } then { redirect 65000:300; mark 10; } }"
-step exabgp-flow4-port-redirect-as4 X "XA>G1" \
-    '{"type":"update","family":"ipv4/flow","flowspec":"destination 10.30.3.0/24; port [ !=22 <=1023 ]","flowspec_actions":["redirect 4200000001:300","action sample-terminal"]}' \
-    "$XA announce flow route { match { destination 10.30.3.0/24; port [ !=22 <=1023 ]; } then { redirect 4200000001:300; action sample-terminal; } }"
+# (not "redirect 4200000001:300": ExaBGP 4.2 hits "maximum recursion depth exceeded" on a 4-octet-AS
+# redirect community and closes the session before sending the UPDATE)
+step exabgp-flow4-port-action X "XA>G1" \
+    '{"type":"update","family":"ipv4/flow","flowspec":"destination 10.30.3.0/24; port [ !=22 <=1023 ]","flowspec_actions":["action sample-terminal"]}' \
+    "$XA announce flow route { match { destination 10.30.3.0/24; port [ !=22 <=1023 ]; } then { action sample-terminal; } }"
 step exabgp-flow4-redirect-nexthop X "XA>G1" \
     '{"type":"update","family":"ipv4/flow","flowspec":"source 10.31.4.0/24; protocol [ =udp =tcp ]","flowspec_actions":["redirect 192.0.2.50"]}' \
     "$XA announce flow route { match { source 10.31.4.0/24; protocol [ =udp =tcp ]; } then { redirect 192.0.2.50; } }"
 step exabgp-flow6 X "XA>G1" \
-    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:30::/48/0; source 2001:db8:31::/48/0; next-header =tcp; destination-port =443; flow-label >100&<2000; traffic-class =46","flowspec_actions":["redirect [2001:db8::1]:300"]}' \
-    "$XA announce flow route { match { destination 2001:db8:30::/48/0; source 2001:db8:31::/48/0; next-header =tcp; destination-port =443; flow-label >100&<2000; traffic-class =46; } then { redirect [2001:db8::1]:300; } }"
-step exabgp-flowvpn4 X "XA>G1,G1>X5:reflected+refl" \
+    '{"type":"update","family":"ipv6/flow","flowspec":"destination 2001:db8:30::/48/0; source 2001:db8:31::/48/0; next-header =tcp; destination-port =443; flow-label >100&<2000; traffic-class =46","flowspec_actions":["rate-limit 9600","redirect 65000:301"]}' \
+    "$XA announce flow route { match { destination 2001:db8:30::/48/0; source 2001:db8:31::/48/0; next-header =tcp; destination-port =443; flow-label >100&<2000; traffic-class =46; } then { rate-limit 9600; redirect 65000:301; } }"
+step exabgp-flowvpn4 X "XA>G1" \
     '{"type":"update","family":"ipv4/flow-vpn","rd":"65000:2","flowspec":"destination 10.32.0.0/24; protocol =udp","flowspec_actions":["discard"],"route_targets":["65000:100"]}' \
     "$XA announce flow route { rd 65000:2; match { destination 10.32.0.0/24; protocol =udp; } then { discard; extended-community [ target:65000:100 ]; } }"
 step exabgp-flowvpn6 X "XA>G1" \
     '{"type":"update","family":"ipv6/flow-vpn","rd":"192.0.2.1:7","flowspec":"destination 2001:db8:32::/48/0","flowspec_actions":["rate-limit 9600"],"route_targets":["192.0.2.1:7"]}' \
-    "$XA announce flow route { rd 192.0.2.1:7; match { destination 2001:db8:32::/48/0; } then { rate-limit 9600; extended-community [ target:192.0.2.1:7 ]; } }"
+    "$XA announce flow route { rd 192.0.2.1:7; match { destination 2001:db8:32::/48/0; } then { rate-limit 9600; extended-community [ 0x0102c00002010007 ]; } }"
 
 # ExaBGP without 4-octet AS (X2): AS_PATH with AS_TRANS + AS4_PATH
 step exabgp-ipv4-2octet-as X "X2>G1,G1>XA:reflected+refl" \
@@ -198,7 +228,7 @@ step exabgp-ipv4-2octet-as X "X2>G1,G1>XA:reflected+refl" \
 
 # ExaBGP add-path (XF -> F1): two paths for one prefix
 XF="neighbor 127.0.91.3 local-ip 127.0.91.6"
-step exabgp-ipv4-addpath-1 X "XF>F1,F1>G1:reflected+noattr" \
+step exabgp-ipv4-addpath-1 X "XF>F1" \
     '{"type":"update","family":"ipv4/unicast","prefix":"10.23.0.0/24","path_id":1,"next_hop":"127.0.91.6","med":50}' \
     "$XF announce route 10.23.0.0/24 path-information 0.0.0.1 next-hop 127.0.91.6 med 50"
 step exabgp-ipv4-addpath-2 X "XF>F1" \
@@ -230,15 +260,22 @@ step frr-vpnv4-rd1 F1 "F1>G1" \
 step frr-vpnv6 F1 "F1>G1,F1>XF:to-exabgp,G1>XA:reflected+refl" \
     '{"type":"update","family":"ipv6/mpls-vpn","prefix":"2001:db8:31::/48","rd":"192.0.2.1:7","label":311,"route_targets":["65000:100","192.0.2.1:7","4200000001:7"],"med":31}' \
     "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family ipv6 vpn' -c 'network 2001:db8:31::/48 rd 192.0.2.1:7 label 311 route-map RM-VPN'" 2
-step frr-evpn-prefix-ipv4 F1 "F1>G1,F1>XF:to-exabgp,G1>XA:reflected+refl" \
-    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"4200000001:7","prefix":"10.3.5.0/24","etag":0,"label":3005,"esi":"00:11:22:33:44:55:66:77:88:99","router_mac":"02:00:00:91:03:05","route_targets":["65000:100","192.0.2.1:7","4200000001:7"]}' \
-    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 10.3.5.0/24 rd 4200000001:7 ethtag 0 label 3005 esi 00:11:22:33:44:55:66:77:88:99 gwip 0.0.0.0 routermac 02:00:00:91:03:05 route-map RM-VPN'" 2
+# FRR sends its E-VPN routes with a 16-byte next hop (::ffff:127.0.91.3) that ExaBGP (XA, X5)
+# refuses after G1 reflected them: announce and withdraw within a second, then resync.
+# FRR 8.4 ignores, for these static type-5 routes, the "esi" (sent as zero, although its JSON shows
+# it) and the route-map (no route targets, no MED): those values are not in the expectations.
+step frr-evpn-prefix-ipv4 F1 "F1>G1,G1>XA:reflected+refl,XA>G1:exabgp-rejects@notification" \
+    '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"4200000001:7","prefix":"10.3.5.0/24","etag":0,"label":3005,"router_mac":"02:00:00:91:03:05"}' \
+    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 10.3.5.0/24 rd 4200000001:7 ethtag 0 label 3005 esi 00:11:22:33:44:55:66:77:88:99 gwip 0.0.0.0 routermac 02:00:00:91:03:05 route-map RM-VPN'; sleep 1; vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'no network 10.3.5.0/24 rd 4200000001:7 ethtag 0 label 3005 esi 00:11:22:33:44:55:66:77:88:99 gwip 0.0.0.0'" 2
+resync
 step frr-evpn-prefix-ipv6 F1 "F1>G1,G1>XA:reflected+refl" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"65000:5","prefix":"2001:db8:35::/48","etag":5,"label":3006,"router_mac":"02:00:00:91:03:06"}' \
-    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 2001:db8:35::/48 rd 65000:5 ethtag 5 label 3006 esi 00:00:00:00:00:00:00:00:00:00 gwip :: routermac 02:00:00:91:03:06'" 2
+    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 2001:db8:35::/48 rd 65000:5 ethtag 5 label 3006 esi 00:00:00:00:00:00:00:00:00:00 gwip :: routermac 02:00:00:91:03:06'; sleep 1; vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'no network 2001:db8:35::/48 rd 65000:5 ethtag 5 label 3006 esi 00:00:00:00:00:00:00:00:00:00 gwip ::'" 2
+resync
 step frr-evpn-prefix-ipv4-gw F1 "F1>G1" \
     '{"type":"update","family":"l2vpn/evpn","evpn_route_type":5,"rd":"192.0.2.1:7","prefix":"10.3.6.0/24","etag":0,"label":3007,"router_mac":"02:00:00:91:03:07"}' \
-    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 10.3.6.0/24 rd 192.0.2.1:7 ethtag 0 label 3007 esi 00:00:00:00:00:00:00:00:00:00 gwip 10.3.6.1 routermac 02:00:00:91:03:07'" 2
+    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'network 10.3.6.0/24 rd 192.0.2.1:7 ethtag 0 label 3007 esi 00:00:00:00:00:00:00:00:00:00 gwip 10.3.6.1 routermac 02:00:00:91:03:07'; sleep 1; vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'no network 10.3.6.0/24 rd 192.0.2.1:7 ethtag 0 label 3007 esi 00:00:00:00:00:00:00:00:00:00 gwip 10.3.6.1'" 2
+resync
 
 # ---------------------------------------------------------------------------------- FRR F2 (zebra VTEP)
 step frr-evpn-macip-mac-only NS "F2>G1,G1>XA:reflected+refl+noattr" \
@@ -297,18 +334,19 @@ step gobgp-evpn-multicast-withdraw G1 "G1>XA,G1>F1,G1>F2" \
 step gobgp-flow4-withdraw G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow","withdraw":true,"flowspec":"destination 10.10.1.0/24 protocol ==icmp icmp-type ==8 icmp-code ==0"}' \
     "$G1 global rib -a ipv4-flowspec del match destination 10.10.1.0/24 protocol ==icmp icmp-type ==8 icmp-code ==0"
-step gobgp-flowvpn4-withdraw G1 "G1>XA,G1>X5" \
+step gobgp-flowvpn4-withdraw G1 "G1>XA" \
     '{"type":"update","family":"ipv4/flow-vpn","withdraw":true,"rd":"65000:2","flowspec":"destination 10.12.0.0/24 protocol ==udp destination-port ==4789"}' \
     "$G1 global rib -a ipv4-l3vpn-flowspec del rd 65000:2 match destination 10.12.0.0/24 protocol ==udp destination-port ==4789"
-step gobgp-rtc-withdraw G2 "G2>G1" \
-    '{"type":"update","family":"ipv4/rtc","withdraw":true}' \
+# (deleting the VRF also withdraws the paths added with its route distinguisher)
+step gobgp-rtc-withdraw G2 "G2>G1+any-family" \
+    '{"type":"update","family":"ipv4/rtc","withdraw":true,"route_targets":["65000:100","192.0.2.1:7","4200000001:7"]}' \
     "$G2 vrf del blue" 2
 step exabgp-ipv4-unicast-withdraw X "XA>G1,G1>F1:reflected" \
     '{"type":"update","family":"ipv4/unicast","withdraw":true,"prefix":"10.20.0.0/24"}' \
     "$XA withdraw route 10.20.0.0/24 next-hop 192.0.2.2"
 step exabgp-vpnv4-withdraw X "XA>G1,G1>F1:reflected" \
     '{"type":"update","family":"ipv4/mpls-vpn","withdraw":true,"prefix":"10.21.0.0/24","rd":"65000:2"}' \
-    "$XA withdraw route 10.21.0.0/24 rd 65000:2 label 2100 next-hop 127.0.91.2"
+    "$XA withdraw route 10.21.0.0/24 rd 65000:2 label 2100 next-hop 192.0.2.2"
 step exabgp-flow4-withdraw X "XA>G1" \
     '{"type":"update","family":"ipv4/flow","withdraw":true,"flowspec":"destination 10.30.1.0/24; protocol =icmp; icmp-type =8; icmp-code =0"}' \
     "$XA withdraw flow route { match { destination 10.30.1.0/24; protocol =icmp; icmp-type =8; icmp-code =0; } }"
@@ -320,18 +358,10 @@ step frr-ipv4-unicast-withdraw F1 "F1>G1:addpath,F1>XF:addpath-to-exabgp,G1>XA:r
     "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family ipv4 unicast' -c 'no network 10.3.0.0/24 route-map RM-V4'" 2
 step frr-vpnv4-withdraw F1 "F1>G1,F1>XF:to-exabgp,G1>XA:reflected" \
     '{"type":"update","family":"ipv4/mpls-vpn","withdraw":true,"prefix":"10.3.1.0/24","rd":"65000:2"}' \
-    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family ipv4 vpn' -c 'no network 10.3.1.0/24 rd 65000:2 label 301 route-map RM-VPN'" 2
-step frr-evpn-prefix-withdraw F1 "F1>G1,G1>XA:reflected" \
-    '{"type":"update","family":"l2vpn/evpn","withdraw":true,"evpn_route_type":5,"rd":"4200000001:7","prefix":"10.3.5.0/24","etag":0}' \
-    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family l2vpn evpn' -c 'no network 10.3.5.0/24 rd 4200000001:7 ethtag 0 label 3005 esi 00:11:22:33:44:55:66:77:88:99 gwip 0.0.0.0'" 2
+    "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'address-family ipv4 vpn' -c 'no network 10.3.1.0/24 rd 65000:2 label 301'" 2
 
 # ---------------------------------------------------------------------------------- route refresh
-step gobgp-route-refresh-ipv4 G1 "G1>F1@refresh,F1>G1:answer@any" \
-    '{"*":{},"G1>F1":{"type":"route-refresh","family":"ipv4/unicast"}}' \
-    "$G1 neighbor 127.0.91.3 softresetin -a ipv4" 2
-step gobgp-route-refresh-vpnv4 G1 "G1>XA@refresh,XA>G1:answer@any" \
-    '{"*":{},"G1>XA":{"type":"route-refresh","family":"ipv4/mpls-vpn"}}' \
-    "$G1 neighbor 127.0.91.2 softresetin -a vpnv4" 2
+# (GoBGP 3.10 never sends ROUTE-REFRESH: "neighbor X softresetin" re-reads its Adj-RIB-In)
 step frr-route-refresh-to-gobgp F1 "F1>G1@refresh,G1>F1:answer@any" \
     '{"*":{},"F1>G1":{"type":"route-refresh","family":"ipv4/unicast"}}' \
     "vtysh -c 'clear bgp ipv4 unicast 127.0.91.1 soft in'" 2
@@ -341,10 +371,17 @@ step frr-route-refresh-to-exabgp F1 "F1>XF@refresh,XF>F1:answer@any" \
 step exabgp-route-refresh X "XF>F1@refresh,F1>XF:answer@any" \
     '{"*":{},"XF>F1":{"type":"route-refresh","family":"ipv4/unicast"}}' \
     "$XF announce route-refresh ipv4 unicast" 2
+# FRR to FRR: enhanced route refresh (BoRR, the routes, EoRR; FRR sends the EoRR ~35 s later)
+step frr-ipv4-unicast-to-frr F1 "F1>F2" \
+    '{"type":"update","family":"ipv4/unicast","prefix":"10.3.9.0/24","next_hop":"127.0.91.3","med":39}' \
+    "vtysh -c 'configure terminal' -c 'route-map RM-MED39 permit 10' -c 'set metric 39' -c 'exit' -c 'router bgp 65000' -c 'address-family ipv4 unicast' -c 'network 10.3.9.0/24 route-map RM-MED39'" 2
+step frr-enhanced-route-refresh F2 "F2>F1@refresh,F1>F2:answer@any" \
+    '{"*":{},"F2>F1":{"type":"route-refresh","family":"ipv4/unicast"}}' \
+    "vtysh -c 'clear bgp ipv4 unicast 127.0.91.3 soft in'" 45
 
 # ---------------------------------------------------------------------------------- NOTIFICATIONs
 # hold timer expiry: freeze ExaBGP; G1 holds X2's session (hold time 3 s) and gives up
-EXA_PID=$(awk '$2=="exabgp4"{print $1}' "$PIDFILE")
+EXA_PID=$(pidof_node exabgp4)
 step gobgp-notification-hold-timer NS "G1>X2@notification" \
     '{"type":"notification","notification_code":4,"notification_subcode":0}' \
     "kill -STOP $EXA_PID; sleep 5; kill -CONT $EXA_PID" 1
@@ -364,14 +401,14 @@ step exabgp-notification-teardown X "XF>F1@notification" \
     '{"type":"notification","notification_code":6,"notification_subcode":3}' \
     "$XF teardown 3" 3
 wait_frr f1 127.0.91.6 || true
-step frr-notification-shutdown F1 "F1>XF@notification" \
-    '{"type":"notification","notification_code":6,"notification_subcode":2}' \
+step frr-notification-shutdown F1 "F1>XF@notification,XF>F1:exabgp-answer@notification" \
+    '{"*":{"type":"notification","notification_code":6,"notification_subcode":2},"XF>F1":{"notification_code":1,"notification_subcode":0}}' \
     "vtysh -c 'configure terminal' -c 'router bgp 65000' -c 'neighbor 127.0.91.6 shutdown message bagpipe-rs capture: frr shutdown'" 2
 step frr-notification-clear F1 "F1>G1@notification" \
-    '{"type":"notification","notification_code":6}' \
+    '{"type":"notification","notification_code":6,"notification_subcode":4}' \
     "vtysh -c 'clear bgp 127.0.91.1'" 2
 step gobgp-notification-hard-reset G1 "G1>G2@notification" \
-    '{"type":"notification","notification_code":6}' \
+    '{"type":"notification","notification_code":6,"notification_subcode":4}' \
     "$G1 neighbor 127.0.91.4 reset" 2
 step gobgp-notification-shutdown G1 "G1>X5@notification" \
     '{"type":"notification","notification_code":6,"notification_subcode":2}' \
@@ -380,12 +417,11 @@ step gobgp-notification-shutdown G1 "G1>X5@notification" \
 # OPEN errors: a second ExaBGP whose AS does not match what G1 (X3) and F1 (X4) expect
 t0=$(date +%s.%N)
 mkfifo "$WORK/xbad/api.fifo"
-nsx env exabgp.tcp.bind=127.0.91.9 exabgp.tcp.port=10979 exabgp.daemon.user=root \
-    exabgp.daemon.daemonize=false exabgp.api.cli=false exabgp.log.destination=stdout \
-    exabgp.log.level=INFO exabgp "$WORK/xbad/exabgp.conf" >"$WORK/xbad/log" 2>&1 &
-started $! exabgp4-bad
+spawn exabgp4-bad "$WORK/xbad/log" env exabgp.tcp.bind=127.0.91.9 exabgp.tcp.port=10979 \
+    exabgp.daemon.user=root exabgp.daemon.daemonize=false exabgp.api.cli=false \
+    exabgp.log.destination=stdout exabgp.log.level=INFO $PY "$BIN/cap91-x" "$WORK/xbad/xbad.conf"
 sleep 4
-kill "$(awk '$2=="exabgp4-bad"{print $1}' "$PIDFILE")" 2>/dev/null || true
+kill "$(pidof_node exabgp4-bad)" 2>/dev/null || true
 session notification-bad-peer-as "X3>G1@open,G1>X3@notification,X4>F1@open,F1>X4@notification" \
     "exabgp configs/xbad-exabgp4.conf (local-as 65000; G1 expects 65099 from 127.0.91.9, F1 expects 65099 from 127.0.91.10)" "$t0" \
     '{"*":{},"G1>X3":{"type":"notification","notification_code":2,"notification_subcode":2},"F1>X4":{"type":"notification","notification_code":2,"notification_subcode":2}}'
