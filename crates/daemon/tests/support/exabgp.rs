@@ -153,7 +153,7 @@ pub fn exabgp5() -> Option<PathBuf> {
     let exe = venv.join("bin/exabgp");
     let is_five = |exe: &Path| {
         Command::new(exe)
-            .arg("--version")
+            .arg("version")
             .output()
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("5.0.15"))
     };
