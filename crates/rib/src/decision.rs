@@ -19,11 +19,12 @@ pub struct Candidate<'a> {
     pub path_id: u32,
 }
 
-fn origin_rank(o: Origin) -> u8 {
+/// A path without ORIGIN ranks as INCOMPLETE, the least preferred.
+fn origin_rank(o: Option<Origin>) -> u8 {
     match o {
-        Origin::Igp => 0,
-        Origin::Egp => 1,
-        Origin::Incomplete => 2,
+        Some(Origin::Igp) => 0,
+        Some(Origin::Egp) => 1,
+        Some(Origin::Incomplete) | None => 2,
     }
 }
 

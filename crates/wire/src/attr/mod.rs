@@ -1,6 +1,7 @@
 //! Path attributes (RFC 4271 §4.3 / §5 and the extensions BGP VPNs use), decoded with the
 //! RFC 7606 error handling of each one.
 
+mod accessors;
 mod aspath;
 mod community;
 mod mp;
@@ -12,6 +13,7 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
+pub(crate) use accessors::attribute_accessors;
 pub use aspath::{AsPath, Segment, SegmentType};
 pub use community::{Community, LargeCommunity};
 pub use mp::{MpReach, MpUnreach, NextHop};

@@ -6,8 +6,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use super::{code, AsPath, AttrValue, Origin, PathAttribute};
-use crate::types::{ExtendedCommunity, RouteTarget};
+use super::{code, AttrValue, PathAttribute};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct AttributeSet {
@@ -54,66 +53,6 @@ impl AttributeSet {
     pub fn remove(&mut self, attr_code: u8) {
         self.attributes.retain(|a| a.code() != attr_code);
     }
-
-    pub fn origin(&self) -> Origin {
-        match self.get(code::ORIGIN) {
-            Some(AttrValue::Origin(o)) => *o,
-            _ => Origin::Incomplete,
-        }
-    }
-
-    pub fn as_path(&self) -> Option<&AsPath> {
-        match self.get(code::AS_PATH) {
-            Some(AttrValue::AsPath(p)) => Some(p),
-            _ => None,
-        }
-    }
-
-    pub fn local_pref(&self) -> Option<u32> {
-        match self.get(code::LOCAL_PREF) {
-            Some(AttrValue::LocalPref(v)) => Some(*v),
-            _ => None,
-        }
-    }
-
-    pub fn med(&self) -> Option<u32> {
-        match self.get(code::MED) {
-            Some(AttrValue::Med(v)) => Some(*v),
-            _ => None,
-        }
-    }
-
-    pub fn originator_id(&self) -> Option<std::net::Ipv4Addr> {
-        match self.get(code::ORIGINATOR_ID) {
-            Some(AttrValue::OriginatorId(v)) => Some(*v),
-            _ => None,
-        }
-    }
-
-    pub fn cluster_list(&self) -> &[std::net::Ipv4Addr] {
-        match self.get(code::CLUSTER_LIST) {
-            Some(AttrValue::ClusterList(v)) => v,
-            _ => &[],
-        }
-    }
-
-    pub fn ext_communities(&self) -> &[ExtendedCommunity] {
-        match self.get(code::EXTENDED_COMMUNITIES) {
-            Some(AttrValue::ExtendedCommunities(c)) => c,
-            _ => &[],
-        }
-    }
-
-    pub fn route_targets(&self) -> impl Iterator<Item = RouteTarget> + '_ {
-        self.ext_communities()
-            .iter()
-            .filter_map(|c| c.route_target())
-    }
-
-    pub fn pmsi_tunnel(&self) -> Option<&super::PmsiTunnel> {
-        match self.get(code::PMSI_TUNNEL) {
-            Some(AttrValue::PmsiTunnel(p)) => Some(p),
-            _ => None,
-        }
-    }
 }
+
+super::attribute_accessors!(AttributeSet);

@@ -4,15 +4,12 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use crate::attr::{
-    code, flags, AsPath, AttrValue, MpReach, MpUnreach, NextHop, Origin, PathAttribute,
-};
+use crate::attr::{code, flags, AttrValue, MpReach, MpUnreach, NextHop, PathAttribute};
 use crate::context::CodecContext;
 use crate::error::{DecodeError, EncodeError, ErrorAction};
 use crate::message::notification::{code as ncode, update as usub};
 use crate::nlri::{self, PathNlri};
 use crate::reader::Reader;
-use crate::types::{ExtendedCommunity, RouteTarget};
 use crate::Family;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -98,47 +95,6 @@ impl Update {
             Some(AttrValue::MpUnreach(m)) => Some(m),
             _ => None,
         }
-    }
-
-    pub fn origin(&self) -> Option<Origin> {
-        match self.get(code::ORIGIN) {
-            Some(AttrValue::Origin(o)) => Some(*o),
-            _ => None,
-        }
-    }
-
-    pub fn as_path(&self) -> Option<&AsPath> {
-        match self.get(code::AS_PATH) {
-            Some(AttrValue::AsPath(p)) => Some(p),
-            _ => None,
-        }
-    }
-
-    pub fn local_pref(&self) -> Option<u32> {
-        match self.get(code::LOCAL_PREF) {
-            Some(AttrValue::LocalPref(v)) => Some(*v),
-            _ => None,
-        }
-    }
-
-    pub fn med(&self) -> Option<u32> {
-        match self.get(code::MED) {
-            Some(AttrValue::Med(v)) => Some(*v),
-            _ => None,
-        }
-    }
-
-    pub fn ext_communities(&self) -> &[ExtendedCommunity] {
-        match self.get(code::EXTENDED_COMMUNITIES) {
-            Some(AttrValue::ExtendedCommunities(c)) => c,
-            _ => &[],
-        }
-    }
-
-    pub fn route_targets(&self) -> impl Iterator<Item = RouteTarget> + '_ {
-        self.ext_communities()
-            .iter()
-            .filter_map(|c| c.route_target())
     }
 
     /// The classic NEXT_HOP attribute.
@@ -491,3 +447,5 @@ fn check_mandatory(u: &Update, seen: &[bool; 256], at: usize, issues: &mut Vec<D
         ));
     }
 }
+
+crate::attr::attribute_accessors!(Update);
