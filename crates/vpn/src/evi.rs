@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use bagpipe_dataplane::{EvpnInstanceState, EvpnLocalPort, FloodEntry, RemoteMac};
+use bagpipe_dataplane::{EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry, RemoteMac};
 use bagpipe_rib::decision::{compare, Candidate};
 use bagpipe_wire::attr::{
     AsPath, AttrValue, AttributeSet, Origin, PathAttribute, PmsiTunnel, PMSI_INGRESS_REPLICATION,
@@ -266,6 +266,10 @@ pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceSta
         local_ports,
         remote_macs,
         flood_list,
-        gateway_port: None,
+        gateway_port: inst.stitch.as_ref().map(|s| EvpnGatewayPort {
+            ifname: s.evpn_if.clone(),
+            veth_peer: s.veth.then(|| s.ipvpn_if.clone()),
+            gateway_ip: s.gateway_ip,
+        }),
     }
 }

@@ -1,18 +1,21 @@
 //! What E-VPN instances and VRFs have in common: identity, route targets, the endpoints
 //! (MAC, IP) plugged on local ports, and the paths received for them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use bagpipe_dataplane::FlowClassifier;
 use bagpipe_rib::{PathOrigin, RouteKey, SourceId};
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
-use bagpipe_wire::{MacAddress, RouteDistinguisher, RouteTarget};
+use bagpipe_wire::{Family, MacAddress, RouteDistinguisher, RouteTarget};
 use serde_json::Value;
 
 use crate::evi::EviImports;
-use crate::request::{Direction, IpWithLength, LocalPort, VpnType};
+use crate::request::{
+    AttractTraffic, Direction, Fallback, IpWithLength, LocalPort, Readvertise, VpnType,
+};
 use crate::vrf::VrfImports;
 
 /// One (MAC, IP) plugged on a port; the IP is absent for MAC-only E-VPN attachments.
@@ -72,6 +75,30 @@ pub enum Imports {
     Vrf(VrfImports),
 }
 
+/// An E-VPN instance plugged into a VRF in place of a port (`local_port.evpn`): recorded on
+/// both instances.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stitch {
+    pub evi: String,
+    pub vrf: String,
+    /// The port of the E-VPN's bridge toward the VRF.
+    pub evpn_if: String,
+    /// The VRF's port toward the E-VPN, on which the E-VPN's endpoints are plugged.
+    pub ipvpn_if: String,
+    /// The two ports are a veth pair for the dataplane to create (not OVS ports that exist).
+    pub veth: bool,
+    pub gateway_ip: Option<IpAddr>,
+}
+
+/// What the attach requests said about an instance besides its ports, as last given (the
+/// original took them from the first attach only; later ones that give them update them).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub readvertise: Option<Readvertise>,
+    pub attract: Option<AttractTraffic>,
+    pub fallback: Option<Fallback>,
+}
+
 #[derive(Debug)]
 pub struct Instance {
     /// The dataplane id (`instance_dataplane_id`), stable for the instance's life.
@@ -95,6 +122,17 @@ pub struct Instance {
     /// Routes we advertise, for the looking glass: (NLRI, attributes).
     pub advertised: Vec<(Nlri, Arc<AttributeSet>)>,
     pub imports: Imports,
+    pub options: Options,
+    /// What the instance is subscribed to in the route table.
+    pub subscriptions: BTreeSet<(Family, RouteTarget)>,
+    /// The routes derived from received ones (readvertise, attract_traffic), as announced.
+    pub derived: HashMap<Nlri, AttributeSet>,
+    /// The redirect-to-VRF actions of the FlowSpec routes a VRF imports: per redirect route
+    /// target, the traffic sent to the VRF that imports it.
+    pub redirects: BTreeMap<RouteTarget, BTreeSet<FlowClassifier>>,
+    /// For a VRF created to receive redirected traffic: the instances redirecting to it.
+    pub redirected_by: BTreeSet<String>,
+    pub stitch: Option<Stitch>,
 }
 
 impl Instance {
@@ -106,8 +144,20 @@ impl Instance {
         }
     }
 
+    /// Nothing needs the instance any more: no endpoint, no instance redirecting traffic to
+    /// it, and (for an E-VPN instance) no VRF plugged into it.
     pub fn is_empty(&self) -> bool {
         self.endpoints.is_empty()
+            && self.redirected_by.is_empty()
+            && !(self.vpn_type == VpnType::Evpn && self.stitch.is_some())
+    }
+
+    /// Whether a received route carries one of the targets the instance imports (a VRF also
+    /// receives routes only to readvertise them).
+    pub fn imports(&self, attrs: &AttributeSet) -> bool {
+        attrs
+            .route_targets()
+            .any(|rt| self.import_rts.contains(&rt))
     }
 
     pub fn set_advertised(&mut self, nlri: &Nlri, attrs: Option<Arc<AttributeSet>>) {

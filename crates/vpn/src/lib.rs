@@ -9,10 +9,14 @@
 //! ```
 
 pub mod allocators;
+mod attract;
 mod error;
 pub mod evi;
+mod flowspec;
 pub mod instance;
 mod manager;
+pub mod readvertise;
+pub mod redirect;
 pub mod request;
 pub mod vrf;
 

@@ -1,6 +1,15 @@
 //! The VPN manager: turns attach/detach requests into VPN instances and their routes, routes
 //! the route table's events to the instances that import them, and says which instances'
 //! dataplane state changed. Owned by the engine task, like the route table it drives.
+//!
+//! Each operation ends in [`VpnManager::settle`]: every instance whose ports or received
+//! routes changed recomputes the routes it derives from them (readvertise, attract_traffic)
+//! and the redirections its FlowSpec routes ask for, and the differences are carried out.
+//! That may change other instances of this node in turn (they receive the derived routes),
+//! until nothing changes; route target records end readvertisement cycles.
+
+mod redirects;
+mod stitching;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,8 +24,9 @@ use bagpipe_wire::{Family, MacAddress, RouteDistinguisher, RouteTarget};
 use crate::allocators::IdAllocator;
 use crate::error::VpnError;
 use crate::evi::{self, EviImports};
-use crate::instance::{Endpoint, Imports, Instance, MacData, ReceivedPath};
-use crate::request::{AttachRequest, DetachRequest, VpnType};
+use crate::instance::{Endpoint, Imports, Instance, MacData, Options, ReceivedPath};
+use crate::readvertise;
+use crate::request::{AttachRequest, DetachRequest, IpWithLength, VpnType};
 use crate::vrf::{self, VrfImports};
 
 #[derive(Debug, Clone)]
@@ -45,15 +55,49 @@ pub struct VpnManager {
     labels: IdAllocator,
     rds: IdAllocator,
     next_instance_id: u32,
+    /// Instances whose dataplane state may have changed.
     dirty: BTreeSet<String>,
+    /// Instances whose derived routes and redirections may have changed.
+    pending: BTreeSet<String>,
     out: VpnOutputs,
 }
 
-fn families(t: VpnType) -> &'static [Family] {
-    match t {
-        VpnType::Evpn => &[Family::EVPN],
-        VpnType::Ipvpn => &[Family::VPNV4, Family::VPNV6],
-    }
+/// What an instance is created with.
+struct NewInstance<'a> {
+    external_id: &'a str,
+    vpn_type: VpnType,
+    vni: Option<u32>,
+    gateway_ip: Option<IpAddr>,
+    subnet_len: Option<u8>,
+    linuxbr: Option<String>,
+}
+
+/// What an instance subscribes to: its import targets in the families of its type (for a
+/// VRF, VPN FlowSpec too, for redirections), and for a VRF the `readvertise.from_rt` targets
+/// likewise. (The original subscribed to `from_rt` in VPNv4 only, so that the FlowSpec routes
+/// it meant to readvertise only came when they also carried an imported target.)
+fn wanted_subscriptions(inst: &Instance) -> BTreeSet<(Family, RouteTarget)> {
+    const VRF_FAMILIES: [Family; 4] = [
+        Family::VPNV4,
+        Family::VPNV6,
+        Family::VPN_FLOWSPEC4,
+        Family::VPN_FLOWSPEC6,
+    ];
+    let (families, from_rts): (&[Family], &[RouteTarget]) = match inst.vpn_type {
+        VpnType::Evpn => (&[Family::EVPN], &[]),
+        VpnType::Ipvpn => (
+            &VRF_FAMILIES,
+            inst.options
+                .readvertise
+                .as_ref()
+                .map_or(&[], |r| r.from_rts.as_slice()),
+        ),
+    };
+    inst.import_rts
+        .iter()
+        .chain(from_rts)
+        .flat_map(|rt| families.iter().map(move |f| (*f, *rt)))
+        .collect()
 }
 
 impl VpnManager {
@@ -67,6 +111,7 @@ impl VpnManager {
             rds: IdAllocator::route_distinguishers(),
             next_instance_id: 1,
             dirty: BTreeSet::new(),
+            pending: BTreeSet::new(),
             out: VpnOutputs::default(),
         }
     }
@@ -100,74 +145,52 @@ impl VpnManager {
         Ok((RouteDistinguisher::ipv4(self.config.rd_admin, n as u16), n))
     }
 
+    /// The instance's dataplane state and derived routes are to be recomputed.
+    fn touch(&mut self, external_id: &str) {
+        self.dirty.insert(external_id.to_owned());
+        self.pending.insert(external_id.to_owned());
+    }
+
     /// Plugs an endpoint; creates the instance on its first endpoint. Re-attaching the same
-    /// endpoint refreshes it; new route targets update the instance.
+    /// endpoint refreshes it; new route targets and options update the instance.
     pub fn attach(
         &mut self,
         rib: &mut RouteTable,
         req: &AttachRequest,
     ) -> Result<VpnOutputs, VpnError> {
-        let ifname = req.local_port.linuxif.clone().ok_or_else(|| {
-            VpnError::new("local_port", "a local_port with 'linuxif' is required")
-        })?;
+        let stitch = match (&req.local_port.evpn, req.vpn_type) {
+            (Some(plug), VpnType::Ipvpn) => Some(self.plan_stitch(req, plug)?),
+            _ => None,
+        };
+        let ifname = match &stitch {
+            Some(s) => s.ipvpn_if.clone(),
+            None => req.local_port.linuxif.clone().ok_or_else(|| {
+                VpnError::new("local_port", "a local_port with 'linuxif' is required")
+            })?,
+        };
         if let Some(inst) = self.instances.get(&req.vpn_instance_id) {
-            if inst.vpn_type != req.vpn_type {
-                return Err(VpnError::new(
-                    "vpn_type",
-                    format!(
-                        "instance {} exists with type {}, not {}",
-                        req.vpn_instance_id, inst.vpn_type, req.vpn_type
-                    ),
-                ));
-            }
-            if let Some(v) = req.vni {
-                if v != inst.label {
-                    return Err(VpnError::new(
-                        "vni",
-                        format!("instance {} uses VNI {}", req.vpn_instance_id, inst.label),
-                    ));
-                }
-            }
-            if let Some(md) = inst.macs.get(&req.mac_address) {
-                if md.ifname != ifname {
-                    return Err(VpnError::new(
-                        "mac_address",
-                        format!(
-                            "{} is already plugged on port {} of this instance",
-                            req.mac_address, md.ifname
-                        ),
-                    ));
-                }
-            }
-            if let Some(ip) = req.ip_address {
-                let other = inst
-                    .endpoints
-                    .values()
-                    .find(|e| e.ip.map(|i| i.addr) == Some(ip.addr) && e.mac != req.mac_address);
-                if let Some(e) = other {
-                    return Err(VpnError::new(
-                        "ip_address",
-                        format!("{} is already bound to MAC {}", ip.addr, e.mac),
-                    ));
-                }
-            }
+            check_against(inst, req, &ifname)?;
         } else {
-            self.create(rib, req)?;
+            self.create(rib, &NewInstance::of(req))?;
         }
-        self.update_route_targets(rib, req);
+        let ext = req.vpn_instance_id.as_str();
+        self.update_instance(rib, req);
+        if let Some(s) = stitch {
+            self.stitch(s);
+        }
         self.plug(rib, req, ifname)?;
-        self.dirty.insert(req.vpn_instance_id.clone());
-        Ok(self.flush())
+        self.touch(ext);
+        Ok(self.finish(rib))
     }
 
-    fn create(&mut self, rib: &mut RouteTable, req: &AttachRequest) -> Result<(), VpnError> {
+    fn create(&mut self, rib: &mut RouteTable, new: &NewInstance) -> Result<(), VpnError> {
         let id = self.next_instance_id;
-        let kind = match req.vpn_type {
+        let kind = match new.vpn_type {
             VpnType::Evpn => "EVI",
             VpnType::Ipvpn => "VRF",
         };
         let name = format!("{kind}-{id}");
-        let (label, forced_vni) = match req.vni.filter(|v| *v != 0) {
+        let (label, forced_vni) = match new.vni.filter(|v| *v != 0) {
             Some(v) => {
                 if let Some(other) = self.by_vni.get(&v) {
                     return Err(VpnError::new(
@@ -193,14 +216,15 @@ impl VpnManager {
         let (rd, rd_number) = self.rd(format!("Default route distinguisher for {name}"))?;
         self.next_instance_id += 1;
         let source = rib.add_local(name);
-        let imports = match req.vpn_type {
+        let imports = match new.vpn_type {
             VpnType::Evpn => Imports::Evi(EviImports::default()),
             VpnType::Ipvpn => Imports::Vrf(VrfImports::default()),
         };
+        let ext = new.external_id.to_owned();
         let inst = Instance {
             id,
-            external_id: req.vpn_instance_id.clone(),
-            vpn_type: req.vpn_type,
+            external_id: ext.clone(),
+            vpn_type: new.vpn_type,
             source,
             rd,
             rd_number,
@@ -208,50 +232,70 @@ impl VpnManager {
             forced_vni,
             import_rts: Vec::new(),
             export_rts: Vec::new(),
-            gateway_ip: req.gateway_ip,
-            subnet_len: req.ip_address.map(|i| i.len),
-            linuxbr: req.linuxbr.clone(),
-            description: req.instance_description.clone(),
+            gateway_ip: new.gateway_ip,
+            subnet_len: new.subnet_len,
+            linuxbr: new.linuxbr.clone(),
+            description: None,
             endpoints: BTreeMap::new(),
             macs: BTreeMap::new(),
             advertised: Vec::new(),
             imports,
+            options: Options::default(),
+            subscriptions: BTreeSet::new(),
+            derived: HashMap::new(),
+            redirects: BTreeMap::new(),
+            redirected_by: BTreeSet::new(),
+            stitch: None,
         };
         if forced_vni {
-            self.by_vni.insert(label, req.vpn_instance_id.clone());
+            self.by_vni.insert(label, ext.clone());
         }
-        self.by_source.insert(source, req.vpn_instance_id.clone());
-        self.instances.insert(req.vpn_instance_id.clone(), inst);
+        self.by_source.insert(source, ext.clone());
+        self.instances.insert(ext, inst);
         Ok(())
     }
 
-    /// Applies the request's route targets: subscriptions follow the import list, and every
-    /// route is re-advertised with the export list.
-    fn update_route_targets(&mut self, rib: &mut RouteTable, req: &AttachRequest) {
-        let inst = self
-            .instances
-            .get_mut(&req.vpn_instance_id)
-            .expect("created");
-        let source = inst.source;
-        let fams = families(inst.vpn_type);
-        let old_import = std::mem::replace(&mut inst.import_rts, req.import_rts.clone());
+    /// Applies what an attach request says of the whole instance: its description (each
+    /// attach sets it, as in the original), the options it gives, and the route targets:
+    /// subscriptions follow the import list, and every route is re-advertised with a new
+    /// export list.
+    fn update_instance(&mut self, rib: &mut RouteTable, req: &AttachRequest) {
+        let ext = &req.vpn_instance_id;
+        let inst = self.instances.get_mut(ext).expect("created");
+        inst.description = req.instance_description.clone();
+        let o = &mut inst.options;
+        if let Some(r) = &req.readvertise {
+            o.readvertise = Some(r.clone());
+        }
+        if let Some(a) = &req.attract_traffic {
+            o.attract = Some(a.clone());
+        }
+        if let Some(f) = &req.fallback {
+            o.fallback = Some(f.clone());
+        }
+        inst.import_rts = req.import_rts.clone();
         let exports_changed = inst.export_rts != req.export_rts;
         inst.export_rts = req.export_rts.clone();
-        let new_import = inst.import_rts.clone();
-        for rt in new_import.iter().filter(|rt| !old_import.contains(rt)) {
-            for &f in fams {
-                let out = rib.subscribe(source, f, *rt);
-                self.absorb(out);
-            }
-        }
-        for rt in old_import.iter().filter(|rt| !new_import.contains(rt)) {
-            for &f in fams {
-                let out = rib.unsubscribe(source, f, *rt);
-                self.absorb(out);
-            }
-        }
+        self.sync_subscriptions(rib, ext);
         if exports_changed {
-            self.readvertise_all(rib, &req.vpn_instance_id);
+            self.readvertise_all(rib, ext);
+        }
+    }
+
+    /// Brings the instance's route table subscriptions to what it wants. New ones first, so
+    /// that a path carrying both an old and a new target is not withdrawn in between.
+    fn sync_subscriptions(&mut self, rib: &mut RouteTable, external_id: &str) {
+        let inst = self.instances.get_mut(external_id).expect("instance");
+        let wanted = wanted_subscriptions(inst);
+        let old = std::mem::replace(&mut inst.subscriptions, wanted.clone());
+        let source = inst.source;
+        for (f, rt) in wanted.difference(&old) {
+            let out = rib.subscribe(source, *f, *rt);
+            self.absorb(out);
+        }
+        for (f, rt) in old.difference(&wanted) {
+            let out = rib.unsubscribe(source, *f, *rt);
+            self.absorb(out);
         }
     }
 
@@ -277,19 +321,18 @@ impl VpnManager {
         if !ep.direction.to_port() {
             return None;
         }
-        let local = self.config.local_address;
-        let md = inst.macs.get(&ep.mac)?;
         match inst.vpn_type {
-            VpnType::Evpn => Some(evi::mac_route(
-                inst,
-                ep.mac,
-                ep.ip.map(|i| i.addr),
-                md.mobility_seq,
-                local,
-            )),
-            VpnType::Ipvpn => {
-                vrf::endpoint_route(inst, ep, md.label, self.config.ipvpn_encapsulation, local)
+            VpnType::Evpn => {
+                let md = inst.macs.get(&ep.mac)?;
+                Some(evi::mac_route(
+                    inst,
+                    ep.mac,
+                    ep.ip.map(|i| i.addr),
+                    md.mobility_seq,
+                    self.config.local_address,
+                ))
             }
+            VpnType::Ipvpn => vrf::endpoint_route(inst, ep, &self.config),
         }
     }
 
@@ -323,7 +366,7 @@ impl VpnManager {
     ) -> Result<(), VpnError> {
         let ext = req.vpn_instance_id.clone();
         let key = (req.mac_address, req.ip_address);
-        let first_endpoint = self.instances[&ext].is_empty();
+        let first_endpoint = self.instances[&ext].endpoints.is_empty();
         let (endpoint_rd, rd_number) = match self.instances[&ext].endpoints.get(&key) {
             Some(ep) => (ep.rd, ep.rd_number),
             None => self.rd(format!(
@@ -413,7 +456,7 @@ impl VpnManager {
     }
 
     /// Unplugs an endpoint (for E-VPN without an IP: every endpoint of the MAC); removes the
-    /// instance with its last endpoint.
+    /// instance once nothing needs it.
     pub fn detach(
         &mut self,
         rib: &mut RouteTable,
@@ -433,26 +476,7 @@ impl VpnManager {
                 ),
             ));
         }
-        let keys: Vec<(MacAddress, Option<crate::request::IpWithLength>)> = match req.ip_address {
-            Some(ip) => {
-                let exact = (req.mac_address, Some(ip));
-                // The IP may be given with another length than at attach time.
-                inst.endpoints
-                    .keys()
-                    .filter(|(m, i)| *m == req.mac_address && i.map(|i| i.addr) == Some(ip.addr))
-                    .copied()
-                    .chain(inst.endpoints.contains_key(&exact).then_some(exact))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
-            }
-            None => inst
-                .endpoints
-                .keys()
-                .filter(|(m, _)| *m == req.mac_address)
-                .copied()
-                .collect(),
-        };
+        let keys = endpoints_to_detach(inst, req);
         if keys.is_empty() {
             let what = match req.ip_address {
                 Some(ip) => format!("endpoint ({}, {ip})", req.mac_address),
@@ -482,11 +506,12 @@ impl VpnManager {
                 self.withdraw(rib, &ext, &r);
             }
         }
-        self.dirty.insert(ext.clone());
+        self.touch(&ext);
+        self.unstitch_if_unused(rib, &ext);
         if self.instances[&ext].is_empty() {
             self.stop_instance(rib, &ext);
         }
-        Ok(self.flush())
+        Ok(self.finish(rib))
     }
 
     fn stop_instance(&mut self, rib: &mut RouteTable, ext: &str) {
@@ -504,21 +529,28 @@ impl VpnManager {
             VpnType::Ipvpn => self.out.ipvpn.push((inst.id, None)),
         }
         self.dirty.remove(ext);
+        self.pending.remove(ext);
+        for rt in inst.redirects.keys() {
+            self.release_redirect(rib, *rt, ext);
+        }
+        if let Some(s) = inst.stitch {
+            self.unstitch(rib, &s);
+        }
     }
 
     /// Route table events for local workers: each goes to the instance that imports it.
-    pub fn route_events(&mut self, events: Vec<RouteEvent>) -> VpnOutputs {
+    pub fn route_events(&mut self, rib: &mut RouteTable, events: Vec<RouteEvent>) -> VpnOutputs {
         self.deliver(events);
-        self.flush()
+        self.finish(rib)
     }
 
     fn deliver(&mut self, events: Vec<RouteEvent>) {
         let local = self.config.local_address;
         for ev in events {
-            let Some(ext) = self.by_source.get(&ev.worker) else {
+            let Some(ext) = self.by_source.get(&ev.worker).cloned() else {
                 continue;
             };
-            let Some(inst) = self.instances.get_mut(ext) else {
+            let Some(inst) = self.instances.get_mut(&ext) else {
                 continue;
             };
             let removed = ev.attrs.is_none();
@@ -536,7 +568,7 @@ impl VpnManager {
                 Imports::Evi(i) => i.apply(path, removed, local),
                 Imports::Vrf(i) => i.apply(path, removed, local),
             }
-            self.dirty.insert(ext.clone());
+            self.touch(&ext);
         }
     }
 
@@ -547,9 +579,10 @@ impl VpnManager {
         self.deliver(out.locals);
     }
 
-    /// Computes the dataplane state of every instance that changed and hands over the outputs.
-    fn flush(&mut self) -> VpnOutputs {
-        let local = self.config.local_address;
+    /// Ends an operation: settles the derived routes and redirections, then computes the
+    /// dataplane state of every instance that changed and hands over the outputs.
+    fn finish(&mut self, rib: &mut RouteTable) -> VpnOutputs {
+        self.settle(rib);
         for ext in std::mem::take(&mut self.dirty) {
             let Some(inst) = self.instances.get(&ext) else {
                 continue;
@@ -559,18 +592,48 @@ impl VpnManager {
                     .out
                     .evpn
                     .push((inst.id, Some(evi::dataplane_state(inst, i)))),
-                Imports::Vrf(i) => self.out.ipvpn.push((
-                    inst.id,
-                    Some(vrf::dataplane_state(
-                        inst,
-                        i,
-                        self.config.ipvpn_encapsulation,
-                        local,
-                    )),
-                )),
+                Imports::Vrf(i) => {
+                    let redirects = self.redirect_rules(inst);
+                    let state = vrf::dataplane_state(inst, i, &self.config, redirects);
+                    self.out.ipvpn.push((inst.id, Some(state)));
+                }
             }
         }
         std::mem::take(&mut self.out)
+    }
+
+    /// Recomputes, until nothing changes, the derived routes and redirections of the
+    /// instances whose state changed (see the module documentation).
+    fn settle(&mut self, rib: &mut RouteTable) {
+        while let Some(ext) = self.pending.pop_first() {
+            self.sync_redirects(rib, &ext);
+            self.sync_derived(rib, &ext);
+        }
+    }
+
+    /// Announces the derived routes that are new or changed, withdraws those no longer
+    /// derived.
+    fn sync_derived(&mut self, rib: &mut RouteTable, ext: &str) {
+        let Some(inst) = self.instances.get(ext) else {
+            return;
+        };
+        let wanted = match &inst.imports {
+            Imports::Vrf(i) => readvertise::derived_routes(inst, i, &self.config),
+            Imports::Evi(_) => HashMap::new(),
+        };
+        if wanted == inst.derived {
+            return;
+        }
+        let old = std::mem::take(&mut self.instances.get_mut(ext).expect("instance").derived);
+        for (nlri, attrs) in &wanted {
+            if old.get(nlri) != Some(attrs) {
+                self.announce(rib, ext, nlri, attrs.clone());
+            }
+        }
+        for nlri in old.keys().filter(|n| !wanted.contains_key(*n)) {
+            self.withdraw(rib, ext, nlri);
+        }
+        self.instances.get_mut(ext).expect("instance").derived = wanted;
     }
 
     /// The route targets each instance imports and exports (for `bagpipe-impex2dot`).
@@ -585,5 +648,80 @@ impl VpnManager {
                 )
             })
             .collect()
+    }
+}
+
+impl<'a> NewInstance<'a> {
+    fn of(req: &'a AttachRequest) -> Self {
+        NewInstance {
+            external_id: &req.vpn_instance_id,
+            vpn_type: req.vpn_type,
+            vni: req.vni,
+            gateway_ip: req.gateway_ip,
+            subnet_len: req.ip_address.map(|i| i.len),
+            linuxbr: req.linuxbr.clone(),
+        }
+    }
+}
+
+/// The checks of an attach to an existing instance: same type and VNI, a MAC on one port
+/// only, an IP bound to one MAC only.
+fn check_against(inst: &Instance, req: &AttachRequest, ifname: &str) -> Result<(), VpnError> {
+    if inst.vpn_type != req.vpn_type {
+        return Err(VpnError::new(
+            "vpn_type",
+            format!(
+                "instance {} exists with type {}, not {}",
+                req.vpn_instance_id, inst.vpn_type, req.vpn_type
+            ),
+        ));
+    }
+    if let Some(v) = req.vni {
+        if v != inst.label {
+            return Err(VpnError::new(
+                "vni",
+                format!("instance {} uses VNI {}", req.vpn_instance_id, inst.label),
+            ));
+        }
+    }
+    if let Some(md) = inst.macs.get(&req.mac_address) {
+        if md.ifname != ifname {
+            return Err(VpnError::new(
+                "mac_address",
+                format!(
+                    "{} is already plugged on port {} of this instance",
+                    req.mac_address, md.ifname
+                ),
+            ));
+        }
+    }
+    if let Some(ip) = req.ip_address {
+        let other = inst
+            .endpoints
+            .values()
+            .find(|e| e.ip.map(|i| i.addr) == Some(ip.addr) && e.mac != req.mac_address);
+        if let Some(e) = other {
+            return Err(VpnError::new(
+                "ip_address",
+                format!("{} is already bound to MAC {}", ip.addr, e.mac),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The endpoints a detach designates: the (MAC, IP) given, whatever the length given with
+/// the IP; without an IP (E-VPN), every endpoint of the MAC.
+fn endpoints_to_detach(
+    inst: &Instance,
+    req: &DetachRequest,
+) -> Vec<(MacAddress, Option<IpWithLength>)> {
+    let of_mac = inst.endpoints.keys().filter(|(m, _)| *m == req.mac_address);
+    match req.ip_address {
+        Some(ip) => of_mac
+            .filter(|(_, i)| i.map(|i| i.addr) == Some(ip.addr))
+            .copied()
+            .collect(),
+        None => of_mac.copied().collect(),
     }
 }

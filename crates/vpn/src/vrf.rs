@@ -1,22 +1,32 @@
 //! IP VPN VRFs (RFC 4364/4659): the VPN route each endpoint gets (its /32 or /128, or its
-//! subnet with `advertise_subnet`), and the routes a VRF imports, selected per prefix with the
-//! BGP decision process and its multipath set (ECMP), for the dataplane.
+//! subnet with `advertise_subnet`), and the routes a VRF receives, selected per prefix with
+//! the BGP decision process and its multipath set (ECMP), for the dataplane.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use bagpipe_dataplane::{Encapsulation, InterfaceAddress, RemoteNextHop, VrfLocalPort, VrfState};
+use bagpipe_dataplane::{
+    Encapsulation, InterfaceAddress, RemoteNextHop, TrafficRedirect, VrfFallback, VrfLocalPort,
+    VrfState,
+};
 use bagpipe_rib::decision::{multipath_set, Candidate, DEFAULT_LOCAL_PREF};
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
-use bagpipe_wire::nlri::{Nlri, VpnPrefix};
-use bagpipe_wire::{ExtCommunityKind, ExtendedCommunity, IpPrefix, Label, MacAddress, TunnelType};
+use bagpipe_wire::nlri::{FlowSpecRule, Nlri, VpnPrefix};
+use bagpipe_wire::{
+    ExtCommunityKind, ExtendedCommunity, IpPrefix, Label, MacAddress, RouteDistinguisher,
+    RouteTarget, TunnelType,
+};
 
 use crate::instance::{Endpoint, Instance, PathId, ReceivedPath};
+use crate::manager::VpnConfig;
 
+/// The paths a VRF received: those it imports, and those it only readvertises.
 #[derive(Debug, Default)]
 pub struct VrfImports {
     /// VPN routes by IP prefix (RD stripped: routes of several RDs compete for one prefix).
     pub prefixes: HashMap<IpPrefix, HashMap<PathId, ReceivedPath>>,
+    /// VPN FlowSpec routes by rule.
+    pub flows: HashMap<FlowSpecRule, HashMap<PathId, ReceivedPath>>,
 }
 
 /// How this node's VRFs encapsulate: fixed by the dataplane driver's configuration.
@@ -42,48 +52,95 @@ pub fn router_mac(local: IpAddr, instance_id: u32) -> MacAddress {
     MacAddress([0x02, ip[1], ip[2], ip[3], id[0], id[1]])
 }
 
-/// The VPN route of one endpoint.
-pub fn endpoint_route(
+/// How a route of this VRF brings traffic to one of its ports: the route distinguisher, the
+/// port's MPLS label (its MAC's), and its consistent hash sort order (load balancing).
+#[derive(Debug, Clone, Copy)]
+pub struct Via {
+    pub rd: RouteDistinguisher,
+    pub mac_label: u32,
+    pub lb_order: u32,
+}
+
+impl Via {
+    /// Through endpoint `ep`, with its own RD (the original's per-endpoint RD); `None` if its
+    /// MAC has no label (not plugged).
+    pub fn endpoint(inst: &Instance, ep: &Endpoint) -> Option<Via> {
+        Some(Via {
+            rd: ep.rd,
+            mac_label: inst.macs.get(&ep.mac)?.label,
+            lb_order: ep.lb_order,
+        })
+    }
+}
+
+/// A VPN route of this VRF to `prefix` through `via`, with this node as next hop and the
+/// encapsulation of its dataplane; `extra` communities are added to the route targets'.
+pub fn vpn_route(
     inst: &Instance,
-    ep: &Endpoint,
-    mac_label: u32,
-    encap: Encapsulation,
-    local: IpAddr,
-) -> Option<(Nlri, AttributeSet)> {
-    let ip = ep.ip?;
-    let (prefix, rd) = if ep.advertise_subnet {
-        (ep_subnet(ep)?, ep.rd)
-    } else {
-        (ip.host_prefix(), inst.rd)
-    };
+    config: &VpnConfig,
+    via: Via,
+    prefix: IpPrefix,
+    targets: &[RouteTarget],
+    extra: Vec<ExtendedCommunity>,
+    local_pref: Option<u32>,
+) -> (Nlri, AttributeSet) {
+    let encap = config.ipvpn_encapsulation;
     let label = match encap {
         // RFC 9012 / RFC 8365 style: the VNI in the label field.
         Encapsulation::Vxlan => Label::vni(inst.label),
-        _ => Label::mpls(mac_label, true),
+        _ => Label::mpls(via.mac_label, true),
     };
-    let nlri = Nlri::Vpn(VpnPrefix::new(rd, label, prefix));
-    let mut comms: Vec<ExtendedCommunity> = inst
-        .export_rts
+    let nlri = Nlri::Vpn(VpnPrefix::new(via.rd, label, prefix));
+    let mut comms: Vec<ExtendedCommunity> = targets
         .iter()
         .map(|rt| ExtendedCommunity::from(*rt))
         .collect();
     comms.push(ExtendedCommunity::encapsulation(tunnel_type(encap)));
-    comms.push(ExtendedCommunity::consistent_hash_sort_order(ep.lb_order));
+    comms.extend(extra);
+    comms.push(ExtendedCommunity::consistent_hash_sort_order(via.lb_order));
     if encap == Encapsulation::Vxlan {
-        comms.push(ExtendedCommunity::router_mac(router_mac(local, inst.id)));
+        comms.push(ExtendedCommunity::router_mac(router_mac(
+            config.local_address,
+            inst.id,
+        )));
     }
-    let attrs = AttributeSet::new(
-        Some(local),
-        vec![
-            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
-            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
-            PathAttribute::new(AttrValue::LocalPref(
-                ep.local_pref.unwrap_or(DEFAULT_LOCAL_PREF),
-            )),
-            PathAttribute::new(AttrValue::ExtendedCommunities(comms)),
-        ],
-    );
-    Some((nlri, attrs))
+    let mut attrs = vec![
+        PathAttribute::new(AttrValue::Origin(Origin::Igp)),
+        PathAttribute::new(AttrValue::AsPath(AsPath::default())),
+        PathAttribute::new(AttrValue::ExtendedCommunities(comms)),
+    ];
+    attrs.extend(local_pref.map(|lp| PathAttribute::new(AttrValue::LocalPref(lp))));
+    (nlri, AttributeSet::new(Some(config.local_address), attrs))
+}
+
+/// The VPN route of one endpoint: its address (/32, /128), or its subnet with
+/// `advertise_subnet` under the endpoint's own RD, as the original.
+pub fn endpoint_route(
+    inst: &Instance,
+    ep: &Endpoint,
+    config: &VpnConfig,
+) -> Option<(Nlri, AttributeSet)> {
+    let ip = ep.ip?;
+    let mut via = Via::endpoint(inst, ep)?;
+    let prefix = if ep.advertise_subnet {
+        ep_subnet(ep)?
+    } else {
+        via.rd = inst.rd;
+        ip.host_prefix()
+    };
+    Some(vpn_route(
+        inst,
+        config,
+        via,
+        prefix,
+        &inst.export_rts,
+        Vec::new(),
+        Some(
+            ep.local_pref
+                .filter(|lp| *lp != 0)
+                .unwrap_or(DEFAULT_LOCAL_PREF),
+        ),
+    ))
 }
 
 fn ep_subnet(ep: &Endpoint) -> Option<IpPrefix> {
@@ -113,38 +170,60 @@ fn router_mac_of(attrs: &AttributeSet) -> Option<MacAddress> {
 }
 
 impl VrfImports {
+    /// Records a path (or its removal). VPN paths whose next hop is this node (another VRF
+    /// of this node) are ignored: traffic to them never leaves the node.
     pub fn apply(&mut self, path: ReceivedPath, removed: bool, local: IpAddr) {
-        let Nlri::Vpn(v) = &path.nlri else { return };
-        if path.next_hop() == Some(local) && !removed {
-            return;
-        }
-        let id = path.id();
-        let prefix = v.prefix;
-        let group = self.prefixes.entry(prefix).or_default();
-        if removed {
-            group.remove(&id);
-            if group.is_empty() {
-                self.prefixes.remove(&prefix);
+        match &path.nlri {
+            Nlri::Vpn(v) if removed || path.next_hop() != Some(local) => {
+                let prefix = v.prefix;
+                update(&mut self.prefixes, prefix, path, removed);
             }
-        } else {
-            group.insert(id, path);
+            Nlri::FlowSpec(rule) => {
+                let rule = rule.clone();
+                update(&mut self.flows, rule, path, removed);
+            }
+            _ => {}
         }
     }
 
-    /// The multipath set of each prefix, best first.
-    pub fn best_paths(&self) -> Vec<(IpPrefix, Vec<&ReceivedPath>)> {
+    /// The best path, then the others of its multipath set, of each prefix and flow rule.
+    pub fn best_paths(&self) -> Vec<Vec<&ReceivedPath>> {
         self.prefixes
-            .iter()
-            .map(|(p, g)| (*p, best_set(g.values().collect())))
+            .values()
+            .chain(self.flows.values())
+            .map(|g| best_set(g.values().collect()))
             .collect()
     }
 
     pub fn all_paths(&self) -> impl Iterator<Item = &ReceivedPath> {
-        self.prefixes.values().flat_map(|g| g.values())
+        self.prefixes
+            .values()
+            .chain(self.flows.values())
+            .flat_map(|g| g.values())
     }
 }
 
-fn best_set(paths: Vec<&ReceivedPath>) -> Vec<&ReceivedPath> {
+fn update<K: std::hash::Hash + Eq>(
+    groups: &mut HashMap<K, HashMap<PathId, ReceivedPath>>,
+    key: K,
+    path: ReceivedPath,
+    removed: bool,
+) {
+    let id = path.id();
+    if removed {
+        if let Some(group) = groups.get_mut(&key) {
+            group.remove(&id);
+            if group.is_empty() {
+                groups.remove(&key);
+            }
+        }
+    } else {
+        groups.entry(key).or_default().insert(id, path);
+    }
+}
+
+/// The best path followed by those multipath-equal to it.
+pub fn best_set(paths: Vec<&ReceivedPath>) -> Vec<&ReceivedPath> {
     let cands: Vec<Candidate> = paths
         .iter()
         .map(|p| Candidate {
@@ -159,13 +238,61 @@ fn best_set(paths: Vec<&ReceivedPath>) -> Vec<&ReceivedPath> {
         .collect()
 }
 
+fn consistent_hash_order(attrs: &AttributeSet) -> u32 {
+    attrs
+        .ext_communities()
+        .iter()
+        .find_map(|c| match c.kind() {
+            ExtCommunityKind::ConsistentHashSortOrder(o) => Some(o),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// The next hops of one prefix for the dataplane: the multipath set of the imported paths
+/// it can use, sorted by their consistent hash sort order (the original's OVS driver made
+/// that order the group bucket, so that a flow keeps its next hop while others come and go).
+fn next_hops(
+    inst: &Instance,
+    group: &HashMap<PathId, ReceivedPath>,
+    encap: Encapsulation,
+) -> Vec<RemoteNextHop> {
+    let usable: Vec<&ReceivedPath> = group
+        .values()
+        .filter(|p| inst.imports(&p.attrs))
+        .filter(|p| encapsulation_of(&p.attrs).unwrap_or(Encapsulation::Mpls) == encap)
+        .collect();
+    let mut hops: Vec<(u32, RemoteNextHop)> = best_set(usable)
+        .into_iter()
+        .filter_map(|p| {
+            let Nlri::Vpn(v) = &p.nlri else { return None };
+            let label = v.label()?;
+            let hop = RemoteNextHop {
+                pe: p.next_hop()?,
+                label: if encap == Encapsulation::Vxlan {
+                    label.raw()
+                } else {
+                    label.mpls_value()
+                },
+                encapsulation: encap,
+                router_mac: router_mac_of(&p.attrs),
+            };
+            Some((consistent_hash_order(&p.attrs), hop))
+        })
+        .collect();
+    hops.sort();
+    // Several routes may lead to the same tunnel (ports of one remote VRF with VXLAN).
+    hops.dedup_by(|a, b| a.1 == b.1);
+    hops.into_iter().map(|(_, hop)| hop).collect()
+}
+
 /// What the dataplane should do for this VRF. Routes whose encapsulation the dataplane does
-/// not use are left out.
+/// not use are left out, as are routes received only to be readvertised.
 pub fn dataplane_state(
     inst: &Instance,
     imports: &VrfImports,
-    encap: Encapsulation,
-    local: IpAddr,
+    config: &VpnConfig,
+    redirects: Vec<TrafficRedirect>,
 ) -> VrfState {
     let mut local_ports: BTreeMap<String, VrfLocalPort> = BTreeMap::new();
     for ep in inst.endpoints.values() {
@@ -186,40 +313,24 @@ pub fn dataplane_state(
             }
         }
     }
-    let mut routes = BTreeMap::new();
-    for (prefix, group) in &imports.prefixes {
-        let usable: Vec<&ReceivedPath> = group
-            .values()
-            .filter(|p| encapsulation_of(&p.attrs).unwrap_or(Encapsulation::Mpls) == encap)
-            .collect();
-        let hops: Vec<RemoteNextHop> = best_set(usable)
-            .into_iter()
-            .filter_map(|p| {
-                let Nlri::Vpn(v) = &p.nlri else { return None };
-                let label = v.label()?;
-                Some(RemoteNextHop {
-                    pe: p.next_hop()?,
-                    label: if encap == Encapsulation::Vxlan {
-                        label.raw()
-                    } else {
-                        label.mpls_value()
-                    },
-                    encapsulation: encap,
-                    router_mac: router_mac_of(&p.attrs),
-                })
-            })
-            .collect();
-        if !hops.is_empty() {
-            routes.insert(*prefix, hops);
-        }
-    }
+    let routes = imports
+        .prefixes
+        .iter()
+        .map(|(prefix, group)| (*prefix, next_hops(inst, group, config.ipvpn_encapsulation)))
+        .filter(|(_, hops)| !hops.is_empty())
+        .collect();
     VrfState {
         instance_id: inst.id,
         vni: inst.label,
-        router_mac: router_mac(local, inst.id),
+        router_mac: router_mac(config.local_address, inst.id),
         local_ports,
         routes,
-        fallback: None,
-        redirects: Vec::new(),
+        fallback: inst.options.fallback.as_ref().map(|f| VrfFallback {
+            src_mac: f.src_mac,
+            dst_mac: f.dst_mac,
+            ovs_port_name: f.ovs_port_name.clone(),
+            ovs_port_number: f.ovs_port_number,
+        }),
+        redirects,
     }
 }

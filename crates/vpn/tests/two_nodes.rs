@@ -68,7 +68,7 @@ fn carry(from: &VpnOutputs, to: &mut Node) -> VpnOutputs {
             Advert::EndOfRib(f) => Update::end_of_rib(*f),
         };
         let out = to.rib.receive(to.peer, &update, false);
-        let o = to.vpn.route_events(out.locals);
+        let o = to.vpn.route_events(&mut to.rib, out.locals);
         all.evpn.extend(o.evpn);
         all.ipvpn.extend(o.ipvpn);
     }

@@ -1,9 +1,10 @@
 //! The engine's part of the looking glass: the `bgp` and `vpns` sub-trees, in the shape of
 //! the original's answers (reference/original-api), with readable route keys.
 
+mod vpns;
+
 use bagpipe_rib::{SourceKind, Tables};
-use bagpipe_vpn::instance::{Instance, ReceivedPath};
-use bagpipe_vpn::request::VpnType;
+use bagpipe_vpn::instance::ReceivedPath;
 use bagpipe_wire::attr::{AttrValue, AttributeSet};
 use bagpipe_wire::nlri::Nlri;
 use bagpipe_wire::Family;
@@ -200,7 +201,7 @@ impl EngineLookingGlass for EngineView<'_> {
     }
 
     fn vpns(&self) -> Box<dyn LgObject + '_> {
-        Box::new(VpnsView(self))
+        Box::new(vpns::VpnsView(self))
     }
 }
 
@@ -314,221 +315,8 @@ impl LgCollection for WorkersView<'_> {
     }
 }
 
-struct VpnsView<'a>(&'a EngineView<'a>);
-
-impl LgObject for VpnsView<'_> {
-    fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
-        let v = self.0;
-        let per_vni: Map<String, Value> = v
-            .engine
-            .vpn
-            .instances_per_vni()
-            .iter()
-            .map(|(vni, ext)| (vni.to_string(), Value::String(ext.clone())))
-            .collect();
-        vec![
-            (
-                "instances".into(),
-                LgEntry::Collection(Box::new(InstancesView(v))),
-            ),
-            (
-                "dataplane".into(),
-                LgEntry::subtree(move || {
-                    json!({
-                        "drivers": {"evpn": v.evpn_driver.clone(), "ipvpn": v.ipvpn_driver.clone()},
-                        "ids": v.engine.vpn.labels().allocated().iter().map(|(k, d)| (k.to_string(), Value::String(d.clone()))).collect::<Map<String, Value>>(),
-                    })
-                }),
-            ),
-            (
-                "instances_per_vni".into(),
-                LgEntry::Value(Value::Object(per_vni)),
-            ),
-        ]
-    }
-}
-
-struct InstancesView<'a>(&'a EngineView<'a>);
-
-impl LgCollection for InstancesView<'_> {
-    fn items(&self) -> Vec<Map<String, Value>> {
-        self.0
-            .engine
-            .vpn
-            .instances()
-            .map(|i| {
-                let mut m = Map::new();
-                m.insert("id".into(), Value::String(i.external_id.clone()));
-                m.insert("name".into(), Value::String(i.name()));
-                m
-            })
-            .collect()
-    }
-
-    fn item(&self, id: &str) -> Option<Box<dyn LgObject + '_>> {
-        let inst = self.0.engine.vpn.instance(id)?;
-        Some(Box::new(InstanceView { view: self.0, inst }))
-    }
-}
-
-struct InstanceView<'a> {
-    view: &'a EngineView<'a>,
-    inst: &'a Instance,
-}
-
-impl LgObject for InstanceView<'_> {
-    fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
-        let i = self.inst;
-        let v = self.view;
-        let rts = |l: &[bagpipe_wire::RouteTarget]| {
-            l.iter()
-                .map(|rt| format!("target:{rt}"))
-                .collect::<Vec<_>>()
-        };
-        vec![
-            ("name".into(), LgEntry::value(i.name())),
-            (
-                "instance_type".into(),
-                LgEntry::value(match i.vpn_type {
-                    VpnType::Evpn => "EVI",
-                    VpnType::Ipvpn => "VRF",
-                }),
-            ),
-            (
-                "external_instance_id".into(),
-                LgEntry::value(&i.external_id),
-            ),
-            ("description".into(), LgEntry::value(&i.description)),
-            (
-                "route_targets".into(),
-                LgEntry::Value(json!({"import": rts(&i.import_rts), "export": rts(&i.export_rts)})),
-            ),
-            (
-                "gateway_ip".into(),
-                LgEntry::value(i.gateway_ip.map(|g| g.to_string())),
-            ),
-            ("subnet_prefix_length".into(), LgEntry::value(i.subnet_len)),
-            ("instance_dataplane_id".into(), LgEntry::value(i.id)),
-            (
-                "route_distinguisher".into(),
-                LgEntry::value(i.rd.to_string()),
-            ),
-            ("vni".into(), LgEntry::value(i.label)),
-            ("ports".into(), LgEntry::subtree(move || ports_view(i))),
-            ("readvertise".into(), LgEntry::Value(json!({}))),
-            ("attract_traffic".into(), LgEntry::Value(json!({}))),
-            ("fallback".into(), LgEntry::Value(Value::Null)),
-            (
-                "received_routes".into(),
-                LgEntry::subtree(move || received_view(v, i, false)),
-            ),
-            (
-                "best_routes".into(),
-                LgEntry::subtree(move || received_view(v, i, true)),
-            ),
-            (
-                "adv_routes".into(),
-                LgEntry::subtree(move || {
-                    Value::Array(
-                        i.advertised
-                            .iter()
-                            .map(|(n, a)| v.route(n, a, &i.name()))
-                            .collect(),
-                    )
-                }),
-            ),
-            (
-                "dataplane".into(),
-                LgEntry::subtree(move || {
-                    let driver = match i.vpn_type {
-                        VpnType::Evpn => "evpn",
-                        VpnType::Ipvpn => "ipvpn",
-                    };
-                    json!({"driver": {"id": driver, "href": v.url(&format!("vpns/dataplane/drivers/{driver}"))}})
-                }),
-            ),
-        ]
-    }
-}
-
-fn ports_view(i: &Instance) -> Value {
-    let mut m: Map<String, Value> = Map::new();
-    for ep in i.endpoints.values() {
-        let label = i.macs.get(&ep.mac).map(|d| d.label);
-        let e = json!({
-            "label": label,
-            "mac_address": ep.mac.to_string(),
-            "ip_address": ep.ip.map(|a| a.to_string()),
-            "local_pref": ep.local_pref,
-            "rd": ep.rd.to_string(),
-            "description": ep.description,
-            "direction": ep.direction.as_str(),
-        });
-        let port = m
-            .entry(ep.ifname.clone())
-            .or_insert_with(|| json!({"endpoints": []}));
-        if let Some(list) = port.get_mut("endpoints").and_then(|l| l.as_array_mut()) {
-            list.push(e);
-        }
-    }
-    Value::Object(m)
-}
-
-/// Received (or best) paths, grouped by what the instance tracks: a MAC or a flood
-/// originator for an EVI, a prefix for a VRF.
-fn received_view(v: &EngineView, i: &Instance, best_only: bool) -> Value {
-    let mut m = Map::new();
-    match &i.imports {
-        bagpipe_vpn::instance::Imports::Evi(imp) => {
-            let paths: Vec<&ReceivedPath> = if best_only {
-                imp.best_paths()
-            } else {
-                imp.all_paths().collect()
-            };
-            for p in paths {
-                let group = match &p.nlri {
-                    Nlri::Evpn(bagpipe_wire::nlri::EvpnRoute::MacIpAdvertisement {
-                        mac, ..
-                    }) => format!("MAC {mac}"),
-                    Nlri::Evpn(bagpipe_wire::nlri::EvpnRoute::InclusiveMulticast {
-                        originator,
-                        rd,
-                        ..
-                    }) => format!("Multicast {originator} rd {rd}"),
-                    other => other.to_string(),
-                };
-                push(&mut m, group, v.received(p));
-            }
-        }
-        bagpipe_vpn::instance::Imports::Vrf(imp) => {
-            if best_only {
-                for (prefix, set) in imp.best_paths() {
-                    for p in set {
-                        push(&mut m, prefix.to_string(), v.received(p));
-                    }
-                }
-            } else {
-                for p in imp.all_paths() {
-                    let prefix = match &p.nlri {
-                        Nlri::Vpn(vp) => vp.prefix.to_string(),
-                        other => other.to_string(),
-                    };
-                    push(&mut m, prefix, v.received(p));
-                }
-            }
-        }
-    }
-    Value::Object(m)
-}
-
-fn push(m: &mut Map<String, Value>, group: String, route: Value) {
-    if let Value::Array(list) = m.entry(group).or_insert_with(|| Value::Array(Vec::new())) {
-        list.push(route);
-    }
-}
-
 /// A value shown as an object whose entries are its fields.
-struct ValueObject(Value);
+pub(super) struct ValueObject(Value);
 
 impl LgObject for ValueObject {
     fn entries(&self) -> Vec<(String, LgEntry<'_>)> {

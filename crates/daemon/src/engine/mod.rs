@@ -295,7 +295,7 @@ impl Engine {
     async fn dispatch(&mut self, out: Outputs) {
         self.push_to_peers(out.peers);
         if !out.locals.is_empty() {
-            let vo = self.vpn.route_events(out.locals);
+            let vo = self.vpn.route_events(&mut self.rib, out.locals);
             self.dispatch_vpn(vo).await;
         }
     }
