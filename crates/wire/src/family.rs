@@ -53,24 +53,38 @@ impl Family {
         Family { afi, safi }
     }
 
+    /// The exabgp-style name of the family, for the ones we decode and the others of the
+    /// IANA registry that peers commonly advertise.
     pub fn name(&self) -> Option<&'static str> {
-        Some(match *self {
-            Family::IPV4_UNICAST => "ipv4/unicast",
-            Family::IPV6_UNICAST => "ipv6/unicast",
-            Family::VPNV4 => "ipv4/mpls-vpn",
-            Family::VPNV6 => "ipv6/mpls-vpn",
-            Family::EVPN => "l2vpn/evpn",
-            Family::RTC => "ipv4/rtc",
-            Family::FLOWSPEC4 => "ipv4/flow",
-            Family::FLOWSPEC6 => "ipv6/flow",
-            Family::VPN_FLOWSPEC4 => "ipv4/flow-vpn",
-            Family::VPN_FLOWSPEC6 => "ipv6/flow-vpn",
+        Some(match (self.afi, self.safi) {
+            (AFI_IPV4, SAFI_UNICAST) => "ipv4/unicast",
+            (AFI_IPV6, SAFI_UNICAST) => "ipv6/unicast",
+            (AFI_IPV4, SAFI_MPLS_VPN) => "ipv4/mpls-vpn",
+            (AFI_IPV6, SAFI_MPLS_VPN) => "ipv6/mpls-vpn",
+            (AFI_L2VPN, SAFI_EVPN) => "l2vpn/evpn",
+            (AFI_IPV4, SAFI_RTC) => "ipv4/rtc",
+            (AFI_IPV4, SAFI_FLOWSPEC) => "ipv4/flow",
+            (AFI_IPV6, SAFI_FLOWSPEC) => "ipv6/flow",
+            (AFI_IPV4, SAFI_FLOWSPEC_VPN) => "ipv4/flow-vpn",
+            (AFI_IPV6, SAFI_FLOWSPEC_VPN) => "ipv6/flow-vpn",
+            (AFI_IPV4, 2) => "ipv4/multicast",
+            (AFI_IPV6, 2) => "ipv6/multicast",
+            (AFI_IPV4, 4) => "ipv4/mpls",
+            (AFI_IPV6, 4) => "ipv6/mpls",
+            (AFI_IPV4, 5) => "ipv4/mcast-vpn",
+            (AFI_IPV6, 5) => "ipv6/mcast-vpn",
+            (AFI_IPV4, 85) => "ipv4/mup",
+            (AFI_IPV6, 85) => "ipv6/mup",
+            (AFI_L2VPN, 65) => "l2vpn/vpls",
+            (16388, 71) => "ls/ls",
+            (16388, 72) => "ls/ls-vpn",
             _ => return None,
         })
     }
 
+    /// Whether this codec decodes the family's NLRI into typed values.
     pub fn is_known(&self) -> bool {
-        self.name().is_some()
+        Family::KNOWN.contains(self)
     }
 }
 

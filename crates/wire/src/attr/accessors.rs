@@ -60,6 +60,13 @@ macro_rules! attribute_accessors {
                     .filter_map(|c| c.route_target())
             }
 
+            pub fn ipv6_ext_communities(&self) -> &[$crate::types::Ipv6ExtendedCommunity] {
+                match self.get($crate::attr::code::IPV6_EXTENDED_COMMUNITIES) {
+                    Some($crate::attr::AttrValue::Ipv6ExtendedCommunities(c)) => c,
+                    _ => &[],
+                }
+            }
+
             pub fn pmsi_tunnel(&self) -> Option<&$crate::attr::PmsiTunnel> {
                 match self.get($crate::attr::code::PMSI_TUNNEL) {
                     Some($crate::attr::AttrValue::PmsiTunnel(p)) => Some(p),

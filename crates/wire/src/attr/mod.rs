@@ -25,7 +25,7 @@ use crate::context::CodecContext;
 use crate::error::{DecodeError, ErrorAction};
 use crate::message::notification::{code as ncode, update as usub};
 use crate::reader::Reader;
-use crate::types::ExtendedCommunity;
+use crate::types::{ExtendedCommunity, Ipv6ExtendedCommunity};
 
 /// Attribute flag bits (RFC 4271 §4.3).
 pub mod flags {
@@ -54,6 +54,7 @@ pub mod code {
     pub const AS4_AGGREGATOR: u8 = 18;
     pub const PMSI_TUNNEL: u8 = 22;
     pub const TUNNEL_ENCAPSULATION: u8 = 23;
+    pub const IPV6_EXTENDED_COMMUNITIES: u8 = 25;
     pub const LARGE_COMMUNITIES: u8 = 32;
 }
 
@@ -92,6 +93,7 @@ pub enum AttrValue {
     As4Aggregator(Aggregator),
     PmsiTunnel(PmsiTunnel),
     TunnelEncapsulation(Vec<Tunnel>),
+    Ipv6ExtendedCommunities(Vec<Ipv6ExtendedCommunity>),
     LargeCommunities(Vec<LargeCommunity>),
     /// An attribute this codec does not know, kept with its bytes so that an optional
     /// transitive one can be passed on unchanged (with the partial bit set).
@@ -131,6 +133,7 @@ impl AttrValue {
             AttrValue::As4Aggregator(_) => AS4_AGGREGATOR,
             AttrValue::PmsiTunnel(_) => PMSI_TUNNEL,
             AttrValue::TunnelEncapsulation(_) => TUNNEL_ENCAPSULATION,
+            AttrValue::Ipv6ExtendedCommunities(_) => IPV6_EXTENDED_COMMUNITIES,
             AttrValue::LargeCommunities(_) => LARGE_COMMUNITIES,
             AttrValue::Unknown { code, .. } => *code,
         }
@@ -145,8 +148,15 @@ fn expected_flags(code: u8) -> Option<u8> {
     Some(match code {
         ORIGIN | AS_PATH | NEXT_HOP | LOCAL_PREF | ATOMIC_AGGREGATE => TRANSITIVE,
         MED | ORIGINATOR_ID | CLUSTER_LIST | MP_REACH_NLRI | MP_UNREACH_NLRI => OPTIONAL,
-        AGGREGATOR | COMMUNITIES | EXTENDED_COMMUNITIES | AS4_PATH | AS4_AGGREGATOR
-        | PMSI_TUNNEL | TUNNEL_ENCAPSULATION | LARGE_COMMUNITIES => OPTIONAL | TRANSITIVE,
+        AGGREGATOR
+        | COMMUNITIES
+        | EXTENDED_COMMUNITIES
+        | AS4_PATH
+        | AS4_AGGREGATOR
+        | PMSI_TUNNEL
+        | TUNNEL_ENCAPSULATION
+        | IPV6_EXTENDED_COMMUNITIES
+        | LARGE_COMMUNITIES => OPTIONAL | TRANSITIVE,
         _ => return None,
     })
 }
@@ -219,6 +229,10 @@ fn malformed_action(code: u8, data: &[u8]) -> (ErrorAction, &'static str) {
         LARGE_COMMUNITIES => (
             ErrorAction::TreatAsWithdraw,
             "RFC 8092 §6: malformed LARGE_COMMUNITIES",
+        ),
+        IPV6_EXTENDED_COMMUNITIES => (
+            ErrorAction::TreatAsWithdraw,
+            "RFC 7606 §7.14 (RFC 5701): malformed IPv6 Address Specific Extended Community",
         ),
         // MP_REACH / MP_UNREACH: RFC 7606 §7.11 — the NLRI cannot be located safely.
         _ => (
@@ -419,6 +433,14 @@ impl PathAttribute {
                         .collect(),
                 )
             }
+            code::IPV6_EXTENDED_COMMUNITIES => {
+                multiple(20)?;
+                AttrValue::Ipv6ExtendedCommunities(
+                    raw.chunks_exact(20)
+                        .map(|c| Ipv6ExtendedCommunity(c.try_into().expect("20 octets")))
+                        .collect(),
+                )
+            }
             code::PMSI_TUNNEL => AttrValue::PmsiTunnel(
                 PmsiTunnel::decode(r)
                     .ok_or_else(|| fail(format!("length {len}, at least 5 expected")))?,
@@ -500,6 +522,9 @@ impl PathAttribute {
                 value.extend_from_slice(&c.local1.to_be_bytes());
                 value.extend_from_slice(&c.local2.to_be_bytes());
             }),
+            AttrValue::Ipv6ExtendedCommunities(cs) => {
+                cs.iter().for_each(|c| value.extend_from_slice(&c.0))
+            }
             AttrValue::PmsiTunnel(p) => p.encode(&mut value),
             AttrValue::TunnelEncapsulation(t) => Tunnel::encode_all(t, &mut value),
             AttrValue::MpReach(m) => m.encode(&mut value, ctx.add_path(m.family)),

@@ -415,6 +415,7 @@ fn is_known(attr_code: u8) -> bool {
             | code::AS4_AGGREGATOR
             | code::PMSI_TUNNEL
             | code::TUNNEL_ENCAPSULATION
+            | code::IPV6_EXTENDED_COMMUNITIES
             | code::LARGE_COMMUNITIES
     )
 }

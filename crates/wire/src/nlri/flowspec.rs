@@ -177,58 +177,13 @@ impl FlowSpecRule {
             None
         };
         let v4 = family.afi == AFI_IPV4;
-        let mut components: Vec<FlowComponent> = Vec::new();
-        while !v.is_empty() {
-            let cat = v.offset();
-            let code = v.u8().expect("not empty");
-            if let Some(prev) = components.last() {
-                if prev.code() >= code {
-                    return Err((
-                        cat,
-                        format!("FlowSpec component {code} out of order (RFC 8955 §4.2)"),
-                    ));
-                }
-            }
-            let comp = match code {
-                component::DESTINATION_PREFIX | component::SOURCE_PREFIX => {
-                    let p = decode_flow_prefix(&mut v, cat, v4)?;
-                    if code == component::DESTINATION_PREFIX {
-                        FlowComponent::DestinationPrefix(p)
-                    } else {
-                        FlowComponent::SourcePrefix(p)
-                    }
-                }
-                component::TCP_FLAGS | component::FRAGMENT => FlowComponent::Bitmask {
-                    code,
-                    ops: decode_ops(&mut v, cat, |op, value, width| BitmaskOp {
-                        and: op & 0x40 != 0,
-                        not: op & 0x02 != 0,
-                        matches: op & 0x01 != 0,
-                        value,
-                        width,
-                    })?,
-                },
-                component::IP_PROTOCOL..=component::ICMP_CODE
-                | component::PACKET_LENGTH
-                | component::DSCP => FlowComponent::Numeric {
-                    code,
-                    ops: decode_numeric(&mut v, cat)?,
-                },
-                component::FLOW_LABEL if !v4 => FlowComponent::Numeric {
-                    code,
-                    ops: decode_numeric(&mut v, cat)?,
-                },
-                _ => {
-                    return Err((
-                        cat,
-                        format!(
-                        "unknown FlowSpec component type {code} (RFC 8955 §4.2: cannot be skipped)"
-                    ),
-                    ))
-                }
-            };
-            components.push(comp);
-        }
+        // GoBGP sends IPv6 prefixes with an offset as the whole prefix rather than the bits
+        // from the offset on (RFC 8956 §3.1): when the RFC reading fails, that one is tried.
+        let components = match decode_components(v.clone(), v4, false) {
+            Ok(c) => c,
+            Err(e) if !v4 => decode_components(v, v4, true).map_err(|_| e)?,
+            Err(e) => return Err(e),
+        };
         if components.is_empty() {
             return Err((at, "FlowSpec NLRI without components".to_string()));
         }
@@ -284,6 +239,67 @@ impl FlowSpecRule {
     }
 }
 
+/// The components of one rule; `legacy_v6_offset` reads IPv6 prefix patterns from bit 0.
+fn decode_components(
+    mut v: Reader,
+    v4: bool,
+    legacy_v6_offset: bool,
+) -> Result<Vec<FlowComponent>, NlriError> {
+    let mut components: Vec<FlowComponent> = Vec::new();
+    while !v.is_empty() {
+        let cat = v.offset();
+        let code = v.u8().expect("not empty");
+        if let Some(prev) = components.last() {
+            if prev.code() >= code {
+                return Err((
+                    cat,
+                    format!("FlowSpec component {code} out of order (RFC 8955 §4.2)"),
+                ));
+            }
+        }
+        let comp = match code {
+            component::DESTINATION_PREFIX | component::SOURCE_PREFIX => {
+                let p = decode_flow_prefix(&mut v, cat, v4, legacy_v6_offset)?;
+                if code == component::DESTINATION_PREFIX {
+                    FlowComponent::DestinationPrefix(p)
+                } else {
+                    FlowComponent::SourcePrefix(p)
+                }
+            }
+            component::TCP_FLAGS | component::FRAGMENT => FlowComponent::Bitmask {
+                code,
+                ops: decode_ops(&mut v, cat, |op, value, width| BitmaskOp {
+                    and: op & 0x40 != 0,
+                    not: op & 0x02 != 0,
+                    matches: op & 0x01 != 0,
+                    value,
+                    width,
+                })?,
+            },
+            component::IP_PROTOCOL..=component::ICMP_CODE
+            | component::PACKET_LENGTH
+            | component::DSCP => FlowComponent::Numeric {
+                code,
+                ops: decode_numeric(&mut v, cat)?,
+            },
+            component::FLOW_LABEL if !v4 => FlowComponent::Numeric {
+                code,
+                ops: decode_numeric(&mut v, cat)?,
+            },
+            _ => {
+                return Err((
+                    cat,
+                    format!(
+                        "unknown FlowSpec component type {code} (RFC 8955 §4.2: cannot be skipped)"
+                    ),
+                ))
+            }
+        };
+        components.push(comp);
+    }
+    Ok(components)
+}
+
 fn end_bit(i: usize, n: usize) -> u8 {
     if i + 1 == n {
         0x80
@@ -334,7 +350,12 @@ fn decode_ops<T>(
     }
 }
 
-fn decode_flow_prefix(v: &mut Reader, at: usize, v4: bool) -> Result<FlowPrefix, NlriError> {
+fn decode_flow_prefix(
+    v: &mut Reader,
+    at: usize,
+    v4: bool,
+    legacy: bool,
+) -> Result<FlowPrefix, NlriError> {
     let len = v
         .u8()
         .map_err(|_| (at, "truncated FlowSpec prefix".to_string()))?;
@@ -353,8 +374,13 @@ fn decode_flow_prefix(v: &mut Reader, at: usize, v4: bool) -> Result<FlowPrefix,
             format!("FlowSpec IPv6 prefix offset {offset} / length {len} invalid (RFC 8956 §3.1)"),
         ));
     }
-    // The pattern holds bits offset..len of the address.
-    let bits = (len - offset) as usize;
+    // The pattern holds bits offset..len of the address (or, read the legacy way, bits
+    // 0..len).
+    let (bits, shift) = if legacy {
+        (len as usize, 0)
+    } else {
+        ((len - offset) as usize, offset)
+    };
     let raw = v
         .take(bits.div_ceil(8))
         .map_err(|_| (at, "FlowSpec IPv6 prefix overruns the NLRI".to_string()))?;
@@ -363,7 +389,7 @@ fn decode_flow_prefix(v: &mut Reader, at: usize, v4: bool) -> Result<FlowPrefix,
     // An offset of 128 (a /128 matched from its last bit on) leaves no pattern bits; a plain
     // shift by 128 would overflow.
     let pattern = u128::from_be_bytes(b)
-        .checked_shr(offset.into())
+        .checked_shr(shift.into())
         .unwrap_or(0);
     let prefix = Ipv6Prefix::new(Ipv6Addr::from(pattern), len).expect("length checked");
     Ok(FlowPrefix {

@@ -2,6 +2,7 @@
 
 mod esi;
 mod ext_community;
+mod ipv6_ext_community;
 mod label;
 mod mac;
 mod prefix;
@@ -9,6 +10,7 @@ mod rd;
 
 pub use esi::Esi;
 pub use ext_community::{AdminValue, ExtCommunityKind, ExtendedCommunity, RouteTarget, TunnelType};
+pub use ipv6_ext_community::{Ipv6ExtCommunityKind, Ipv6ExtendedCommunity};
 pub use label::{Label, LabelStack};
 pub use mac::MacAddress;
 pub use prefix::{IpPrefix, Ipv4Prefix, Ipv6Prefix};

@@ -148,11 +148,7 @@ fn capability_name(c: &Capability) -> String {
 }
 
 fn family_name(f: Family) -> String {
-    if f.is_known() {
-        f.to_string()
-    } else {
-        format!("{}/{}", f.afi, f.safi)
-    }
+    f.to_string()
 }
 
 fn open_key(o: &Open, key: &str, want: &Value) -> Outcome {
@@ -217,6 +213,22 @@ fn update_key(u: &Update, ctx: &CodecContext, key: &str, want: &Value) -> Outcom
             u.is_end_of_rib().is_some(),
             want.as_bool().ok_or("expected a boolean")?,
         ),
+        // Route targets are extended communities, except in RT Constraint routes, whose
+        // NLRI carry them.
+        "route_targets" if update_family(u) == Some(Family::RTC) => {
+            let rtc = u
+                .announced()
+                .map(|(_, _, n)| n)
+                .chain(u.withdrawals().map(|(_, n)| n));
+            eq(
+                rtc.filter_map(|n| match &n.nlri {
+                    Nlri::Rtc(r) => r.route_target().map(|rt| rt.to_string()),
+                    _ => None,
+                })
+                .collect(),
+                strings(want)?,
+            )
+        }
         "route_targets" => eq(
             u.route_targets().map(|r| r.to_string()).collect(),
             strings(want)?,

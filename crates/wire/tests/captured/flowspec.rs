@@ -3,10 +3,9 @@
 
 use std::net::IpAddr;
 
-use bagpipe_wire::attr::AttrValue;
 use bagpipe_wire::message::Update;
 use bagpipe_wire::nlri::{FlowComponent, FlowSpecRule};
-use bagpipe_wire::ExtCommunityKind;
+use bagpipe_wire::{ExtCommunityKind, Ipv6ExtCommunityKind};
 
 /// One component: a prefix (text, offset) or operator/value triples (and, operator, value).
 #[derive(Debug, PartialEq)]
@@ -106,6 +105,11 @@ fn parse(text: &str) -> Result<Vec<(u8, Component)>, String> {
         let (code, comp) = out
             .last_mut()
             .ok_or_else(|| format!("{word} before any component"))?;
+        // GoBGP writes an IPv6 prefix's offset as the word after the prefix.
+        if let (Component::Prefix(_, offset), Ok(n)) = (&mut *comp, word.parse::<u8>()) {
+            *offset = n;
+            continue;
+        }
         if *code <= 2 {
             let mut parts = word.split('/');
             let (addr, len) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -176,7 +180,10 @@ fn ours(rule: &FlowSpecRule) -> Vec<(u8, Component)> {
 }
 
 pub fn check_rule(rule: &FlowSpecRule, text: &str) -> Result<(), String> {
-    let want = parse(text)?;
+    // Components go on the wire in ascending type order (RFC 8955 §4.2), whatever order
+    // the command named them in.
+    let mut want = parse(text)?;
+    want.sort_by_key(|(code, _)| *code);
     let got = ours(rule);
     if got == want {
         Ok(())
@@ -222,32 +229,37 @@ pub fn check_action(u: &Update, action: &str) -> Result<(), String> {
 }
 
 fn redirect(u: &Update, target: &str, kinds: &[ExtCommunityKind]) -> Result<(), String> {
+    // `ADDR:N` with an IPv6 ADDR is itself an IPv6 address: GoBGP means a redirect to the
+    // VRF of that IPv6-administered route target (RFC 5701 community, attribute 25).
+    if let Some((IpAddr::V6(addr), number)) = target.rsplit_once(':').and_then(|(a, n)| {
+        Some((
+            a.trim_matches(['[', ']']).parse().ok()?,
+            n.parse::<u16>().ok()?,
+        ))
+    }) {
+        let found = u
+            .ipv6_ext_communities()
+            .iter()
+            .any(|c| c.kind() == Ipv6ExtCommunityKind::Redirect { addr, number });
+        if found {
+            return Ok(());
+        }
+    }
     // Redirect to an IP next hop: the address is the MP_REACH_NLRI next hop.
     if let Ok(addr) = target.parse::<IpAddr>() {
         let nh = u.mp_reach().and_then(|m| m.next_hop.addr());
         return if nh == Some(addr) {
             Ok(())
         } else {
-            Err(format!("next hop {nh:?}"))
+            Err(format!(
+                "no IPv6 redirect community {:?} and next hop {nh:?}",
+                u.ipv6_ext_communities()
+            ))
         };
     }
     let (admin, number) = target
         .rsplit_once(':')
         .ok_or_else(|| format!("{target} is not ADMIN:NUMBER"))?;
-    let admin = admin.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(IpAddr::V6(v6)) = admin.parse::<IpAddr>() {
-        // RFC 5701 IPv6 address specific extended community, redirect (0x000d), in attribute 25.
-        let n: u16 = number.parse().map_err(|e| format!("{e}"))?;
-        let mut want = vec![0x00, 0x0d];
-        want.extend_from_slice(&v6.octets());
-        want.extend_from_slice(&n.to_be_bytes());
-        return match u.get(25) {
-            Some(AttrValue::Unknown { data, .. }) if data.chunks(20).any(|c| c == want) => Ok(()),
-            other => Err(format!(
-                "no IPv6 redirect {want:02x?} in attribute 25: {other:?}"
-            )),
-        };
-    }
     let want = format!("{admin}:{number}");
     if kinds
         .iter()
