@@ -109,7 +109,8 @@ fn read_response(conn: &mut BufReader<TcpStream>) -> anyhow::Result<Response> {
         .with_context(|| format!("bad status line {line:?}"))?;
     let mut length = None;
     let mut chunked = false;
-    let mut close = false;
+    // HTTP/1.0 closes after each response unless the server says otherwise.
+    let mut close = line.starts_with("HTTP/1.0");
     loop {
         line.clear();
         conn.read_line(&mut line).context("reading headers")?;
@@ -124,7 +125,7 @@ fn read_response(conn: &mut BufReader<TcpStream>) -> anyhow::Result<Response> {
         match name.to_ascii_lowercase().as_str() {
             "content-length" => length = value.parse::<usize>().ok(),
             "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-            "connection" => close = value.eq_ignore_ascii_case("close"),
+            "connection" => close = !value.eq_ignore_ascii_case("keep-alive"),
             _ => {}
         }
     }

@@ -11,6 +11,7 @@
 pub mod feed;
 pub mod generator;
 pub mod http;
+pub mod nodes;
 pub mod process;
 pub mod receivers;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Processes under test: started with their output in a log file, stopped (SIGTERM, then
 //! SIGKILL) when their guard is dropped, and their resident memory read from /proc.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +14,14 @@ pub struct Process {
 impl Process {
     pub fn spawn(name: &str, cmd: &mut Command, log: &Path) -> anyhow::Result<Process> {
         let out = std::fs::File::create(log)?;
+        // SAFETY: prctl is async-signal-safe; it only asks the kernel to send SIGTERM to the
+        // child when this process dies, so that an interrupted benchmark leaves nothing behind.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
         let err = out.try_clone()?;
         let child = cmd
             .stdout(Stdio::from(out))

@@ -1,0 +1,381 @@
+//! REST attach (issue 4): two bagpipe-bgp nodes A and B and a GoBGP route reflector on
+//! loopback, dummy dataplanes. Clients post the original's IP VPN attach bodies to A, one port
+//! each: sequentially and with 4, 16 and 64 parallel clients, on kept-alive connections and
+//! with a new connection per request (as the OpenStack agent does). Reported: requests per
+//! second, p50/p99 latency, errors and resets, the time until all N routes are in B's VRF,
+//! resident memory (idle, per attached port on A, per received route on B), start-up time
+//! to API ready. The same run measures the original bagpipe-bgp (networking-bagpipe) when it
+//! is installed, and ratios are taken against it.
+//!
+//!   cargo build --release -p bagpipe-daemon -p bagpipe-bench
+//!   target/release/bench-attach [--ports 1000] [--ours-ports 10000] [--original PATH]
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bagpipe_bench::http::{get_json, Client};
+use bagpipe_bench::nodes::{Node, Reflector};
+use bagpipe_bench::process::{daemon_binary, installed, wait_for};
+use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
+use clap::Parser;
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+#[command(name = "bench-attach")]
+struct Args {
+    /// Ports attached per phase, for both daemons.
+    #[arg(long, default_value_t = 1000)]
+    ports: usize,
+    /// A second run of ours alone with this many ports, one sequential client (0: none).
+    #[arg(long, default_value_t = 10_000)]
+    ours_ports: usize,
+    /// The original daemon (networking-bagpipe's `bagpipe-bgp`); default: $BAGPIPE_ORIGINAL,
+    /// else /tmp/bpb-orig/bin/bagpipe-bgp (see scripts/bench.sh).
+    #[arg(long)]
+    original: Option<PathBuf>,
+    /// Parallel client counts.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    clients: Vec<usize>,
+}
+
+/// Every phase attaches to its own VRF (so that each starts from an empty instance) with its
+/// own route target (so that A's VRFs do not import each other's routes); B's VRF imports them
+/// all.
+fn phase_rt(phase: usize) -> String {
+    format!("64512:{}", 1000 + phase)
+}
+
+/// B's VRF.
+const B_PHASE: usize = 99;
+
+fn attach_body(phase: usize, i: usize) -> Vec<u8> {
+    let (hi, lo) = (i / 250, i % 250 + 1);
+    let import: Vec<String> = if phase == B_PHASE {
+        (0..16).map(phase_rt).collect()
+    } else {
+        vec![phase_rt(phase)]
+    };
+    json!({
+        "vpn_instance_id": format!("bench-{phase}"), "vpn_type": "ipvpn",
+        "import_rt": import, "export_rt": [phase_rt(phase)],
+        "local_port": {"linuxif": format!("tap{phase}-{i}")},
+        "mac_address": format!("52:54:00:{phase:02x}:{:02x}:{:02x}", i >> 8 & 0xff, i & 0xff),
+        "ip_address": format!("10.{phase}.{hi}.{lo}/8"),
+        "gateway_ip": "10.255.255.254",
+        "advertise_subnet": false,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[derive(Clone)]
+struct Phase {
+    clients: usize,
+    keep_alive: bool,
+    n: usize,
+    seconds: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+    resets: usize,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        (self.n - self.errors - self.resets) as f64 / self.seconds
+    }
+    fn mode(&self) -> &'static str {
+        if self.keep_alive {
+            "kept alive"
+        } else {
+            "new per request"
+        }
+    }
+}
+
+/// Attaches ports `0..n` of `phase` to `api` with `clients` parallel clients.
+fn run_phase(api: SocketAddr, phase: usize, n: usize, clients: usize, keep_alive: bool) -> Phase {
+    let next = AtomicUsize::new(0);
+    let latencies = Mutex::new(Vec::with_capacity(n));
+    let errors = AtomicUsize::new(0);
+    let resets = AtomicUsize::new(0);
+    let bodies: Vec<Vec<u8>> = (0..n).map(|i| attach_body(phase, i)).collect();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..clients {
+            s.spawn(|| {
+                let mut client = Client::new(api, keep_alive);
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let t = Instant::now();
+                    match client.post_json("/attach_localport", &bodies[i]) {
+                        Ok(r) if r.status == 200 => mine.push(t.elapsed()),
+                        Ok(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            resets.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                latencies.lock().expect("lock").extend(mine);
+            });
+        }
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let mut l = latencies.into_inner().expect("lock");
+    l.sort();
+    Phase {
+        clients,
+        keep_alive,
+        n,
+        seconds,
+        p50: percentile(&l, 50.0),
+        p99: percentile(&l, 99.0),
+        errors: errors.into_inner(),
+        resets: resets.into_inner(),
+    }
+}
+
+/// How many of phase `phase`'s /32 routes B's VRF has received.
+fn received_in_vrf(api: SocketAddr, phase: usize) -> Option<usize> {
+    let v = get_json(
+        api,
+        &format!("/looking-glass/vpns/instances/bench-{B_PHASE}/received_routes"),
+    )?;
+    let needle = format!("10.{phase}.");
+    Some(
+        v.as_object()?
+            .keys()
+            .filter(|k| k.contains(&needle))
+            .count(),
+    )
+}
+
+struct Run {
+    system: &'static str,
+    n: usize,
+    startup: Duration,
+    idle_rss: u64,
+    per_port: f64,
+    per_route: f64,
+    visible: Option<Duration>,
+    log_per_attach: f64,
+    phases: Vec<Phase>,
+}
+
+fn run(
+    system: &'static str,
+    program: &std::path::Path,
+    net: u8,
+    n: usize,
+    clients: &[usize],
+    modes: &[bool],
+) -> anyhow::Result<Run> {
+    let rr = Ipv4Addr::new(127, 0, net, 1);
+    let (a_addr, b_addr) = (Ipv4Addr::new(127, 0, net, 2), Ipv4Addr::new(127, 0, net, 3));
+    let base = 21100 + 10 * (net as u16 - 55);
+    let _rr = Reflector::start(
+        rr,
+        base,
+        SocketAddr::new(rr.into(), base + 1),
+        &[a_addr, b_addr],
+    )?;
+    let mut a = Node::start(program, a_addr, rr, base, base + 3).context("node A")?;
+    let b = Node::start(program, b_addr, rr, base, base + 4).context("node B")?;
+    eprintln!("{system}: API ready in {} ms", a.startup.as_millis());
+    wait_for(Duration::from_secs(60), Duration::from_millis(100), || {
+        (_rr.established(a_addr) && _rr.established(b_addr)).then_some(())
+    })
+    .with_context(|| format!("{system}: BGP sessions not established: {}", a.log_tail()))?;
+    // B imports the route target: one port of its own in the VRF.
+    let r = Client::new(b.api, false).post_json("/attach_localport", &attach_body(B_PHASE, 0))?;
+    anyhow::ensure!(
+        r.status == 200,
+        "{system}: B's attach refused: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let idle_rss = a.rss().unwrap_or(0);
+    let b_before = b.rss().unwrap_or(0);
+    let log_before = a.log_bytes();
+
+    let mut phases = Vec::new();
+    let mut visible = None;
+    let mut per_port = 0.0;
+    let mut per_route = 0.0;
+    let mut log_per_attach = 0.0;
+    let mut phase_no = 0;
+    for &keep_alive in modes {
+        for &c in clients {
+            eprintln!(
+                "{system}: {n} attaches, {c} client(s), connection {}",
+                if keep_alive {
+                    "kept alive"
+                } else {
+                    "per request"
+                }
+            );
+            let began = Instant::now();
+            let p = run_phase(a.api, phase_no, n, c, keep_alive);
+            eprintln!(
+                "  {:.0} req/s, p50 {}, p99 {}, {} errors, {} resets",
+                p.rate(),
+                ms(p.p50),
+                ms(p.p99),
+                p.errors,
+                p.resets
+            );
+            if phase_no == 0 {
+                per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
+                log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
+                let ok = n - p.errors - p.resets;
+                visible = wait_for(Duration::from_secs(120), Duration::from_millis(20), || {
+                    (received_in_vrf(b.api, 0)? >= ok).then(|| began.elapsed())
+                });
+                per_route = b.rss().unwrap_or(0).saturating_sub(b_before) as f64 / ok.max(1) as f64;
+            }
+            phases.push(p);
+            phase_no += 1;
+            if !a.alive() {
+                anyhow::bail!("{system}: node A exited: {}", a.log_tail());
+            }
+        }
+    }
+    Ok(Run {
+        system,
+        n,
+        startup: a.startup,
+        idle_rss,
+        per_port,
+        per_route,
+        visible,
+        log_per_attach,
+        phases,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let ours = daemon_binary()?;
+    let original = args
+        .original
+        .clone()
+        .or_else(|| std::env::var_os("BAGPIPE_ORIGINAL").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/tmp/bpb-orig/bin/bagpipe-bgp"));
+    let mut runs = Vec::new();
+    let mut notes = Vec::new();
+    if installed(&original.display().to_string()) {
+        match run(
+            "original",
+            &original,
+            56,
+            args.ports,
+            &args.clients,
+            &[true, false],
+        ) {
+            Ok(r) => runs.push(r),
+            Err(e) => notes.push(format!("original not measured: {e:#}")),
+        }
+    } else {
+        notes.push(format!(
+            "original not measured: {} not found (scripts/bench.sh installs networking-bagpipe==23.0.0 from PyPI); BENCHMARKS.md's figures: 443 req/s sequential, 505 / 391 at 4 / 16 clients, idle 123 MiB, 5.7 KiB per port, 4.3 KiB per route, API in 1.6 s",
+            original.display()
+        ));
+    }
+    runs.push(run(
+        "bagpipe-rs",
+        &ours,
+        55,
+        args.ports,
+        &args.clients,
+        &[true, false],
+    )?);
+    if args.ours_ports > 0 {
+        runs.push(run(
+            "bagpipe-rs",
+            &ours,
+            57,
+            args.ours_ports,
+            &[1],
+            &[true],
+        )?);
+    }
+
+    let reference = runs.iter().find(|r| r.system == "original");
+    let mut t = Table::new(&[
+        "daemon",
+        "N",
+        "clients",
+        "connection",
+        "attach/s",
+        "p50",
+        "p99",
+        "errors",
+        "resets",
+        "vs original",
+    ]);
+    for r in &runs {
+        for p in &r.phases {
+            let same = reference.and_then(|o| {
+                o.phases
+                    .iter()
+                    .find(|q| q.clients == p.clients && q.keep_alive == p.keep_alive)
+            });
+            t.row(vec![
+                r.system.into(),
+                count(r.n as f64),
+                p.clients.to_string(),
+                p.mode().into(),
+                count(p.rate()),
+                ms(p.p50),
+                ms(p.p99),
+                p.errors.to_string(),
+                p.resets.to_string(),
+                same.map_or("—".into(), |o| ratio(p.rate(), o.rate())),
+            ]);
+        }
+    }
+    let mut m = Table::new(&[
+        "daemon",
+        "N",
+        "start to API ready",
+        "RSS idle",
+        "RSS per attached port (A)",
+        "RSS per received route (B)",
+        "all N routes in B's VRF",
+        "log per attach",
+    ]);
+    for r in &runs {
+        m.row(vec![
+            r.system.into(),
+            count(r.n as f64),
+            ms(r.startup),
+            bytes(r.idle_rss as f64),
+            bytes(r.per_port),
+            bytes(r.per_route),
+            r.visible.map_or("not all seen in 120 s".into(), |v| {
+                format!("{:.2} s after the first request", v.as_secs_f64())
+            }),
+            bytes(r.log_per_attach),
+        ]);
+    }
+    println!();
+    println!("REST attach: IP VPN attach requests to node A (two nodes and a GoBGP route reflector, dummy dataplanes); ratios against the original in the same run, same clients and connection mode");
+    println!();
+    print!("{}", t.render());
+    println!();
+    print!("{}", m.render());
+    for n in notes {
+        println!("{n}");
+    }
+    Ok(())
+}
