@@ -64,8 +64,10 @@ impl ReceivedPath {
         (self.key.clone(), self.origin.source, self.path_id)
     }
 
+    /// The next hop, an IPv4-mapped IPv6 one as IPv4 (RFC 4659 §3.2.1.2: VPNv6 routes of
+    /// IPv4 PEs carry it so): it is the same tunnel endpoint.
     pub fn next_hop(&self) -> Option<IpAddr> {
-        self.attrs.next_hop
+        self.attrs.next_hop.map(|a| a.to_canonical())
     }
 }
 
@@ -154,7 +156,7 @@ impl Instance {
 
     /// Whether a received route carries one of the targets the instance imports (a VRF also
     /// receives routes only to readvertise them).
-    pub fn imports(&self, attrs: &AttributeSet) -> bool {
+    pub fn is_imported(&self, attrs: &AttributeSet) -> bool {
         attrs
             .route_targets()
             .any(|rt| self.import_rts.contains(&rt))

@@ -29,7 +29,10 @@ pub fn wanted(
 ) -> BTreeMap<RouteTarget, BTreeSet<FlowClassifier>> {
     let mut out: BTreeMap<RouteTarget, BTreeSet<FlowClassifier>> = BTreeMap::new();
     for group in imports.flows.values() {
-        let imported = group.values().filter(|p| inst.imports(&p.attrs)).collect();
+        let imported = group
+            .values()
+            .filter(|p| inst.is_imported(&p.attrs))
+            .collect();
         let Some(best) = best_set(imported).first().copied() else {
             continue;
         };

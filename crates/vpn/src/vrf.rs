@@ -2,7 +2,7 @@
 //! subnet with `advertise_subnet`), and the routes a VRF receives, selected per prefix with
 //! the BGP decision process and its multipath set (ECMP), for the dataplane.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use bagpipe_dataplane::{
@@ -259,7 +259,7 @@ fn next_hops(
 ) -> Vec<RemoteNextHop> {
     let usable: Vec<&ReceivedPath> = group
         .values()
-        .filter(|p| inst.imports(&p.attrs))
+        .filter(|p| inst.is_imported(&p.attrs))
         .filter(|p| encapsulation_of(&p.attrs).unwrap_or(Encapsulation::Mpls) == encap)
         .collect();
     let mut hops: Vec<(u32, RemoteNextHop)> = best_set(usable)
@@ -282,8 +282,11 @@ fn next_hops(
         .collect();
     hops.sort();
     // Several routes may lead to the same tunnel (ports of one remote VRF with VXLAN).
-    hops.dedup_by(|a, b| a.1 == b.1);
-    hops.into_iter().map(|(_, hop)| hop).collect()
+    let mut seen = BTreeSet::new();
+    hops.into_iter()
+        .map(|(_, hop)| hop)
+        .filter(|hop| seen.insert(hop.clone()))
+        .collect()
 }
 
 /// What the dataplane should do for this VRF. Routes whose encapsulation the dataplane does

@@ -221,3 +221,45 @@ fn fallback_reaches_the_dataplane_and_stays_until_replaced() {
     assert_eq!(got.ovs_port_number, Some(6));
     assert_eq!(got.ovs_port_name, None);
 }
+
+#[test]
+fn an_ipv4_mapped_next_hop_of_a_vpnv6_route_is_the_ipv4_pe() {
+    let mut net = Net::new(1, Encapsulation::Mpls);
+    net.attach(0, port("64512:1", "64512:1", "tap0", 1, "fd00:1::10/64"));
+    let nlri = Nlri::Vpn(bagpipe_wire::nlri::VpnPrefix::new(
+        "64512:7".parse().unwrap(),
+        bagpipe_wire::Label::mpls(300, true),
+        prefix("fd00:7::/64"),
+    ));
+    let mapped = IpAddr::V6(common::ROUTER.to_ipv6_mapped());
+    let encap = bagpipe_wire::ExtendedCommunity::encapsulation(bagpipe_wire::TunnelType::MPLS);
+    net.router(
+        0,
+        nlri,
+        Some(common::router_attrs(
+            Some(mapped),
+            &["64512:1"],
+            vec![encap],
+        )),
+    );
+    let hops = &net.vrf(0, "vrf").routes[&prefix("fd00:7::/64")];
+    assert_eq!(hops[0].pe, IpAddr::V4(common::ROUTER));
+    assert_eq!(hops[0].label, 300);
+}
+
+#[test]
+fn ports_of_one_remote_vxlan_vrf_are_one_next_hop() {
+    let mut net = Net::new(2, Encapsulation::Vxlan);
+    net.attach(0, port("64512:1", "64512:1", "tap0", 1, "10.0.1.10/24"));
+    // Two ports of node 1 serve the same subnet: two routes (two RDs), one VNI, one PE.
+    for (tap, mac, ip) in [("tap1", 2, "10.0.1.20/24"), ("tap2", 3, "10.0.1.30/24")] {
+        net.attach(
+            1,
+            with(
+                port("64512:1", "64512:1", tap, mac, ip),
+                json!({"advertise_subnet": true}),
+            ),
+        );
+    }
+    assert_eq!(net.vrf(0, "vrf").routes[&prefix("10.0.1.0/24")].len(), 1);
+}
