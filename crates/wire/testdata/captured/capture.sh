@@ -669,7 +669,7 @@ spawn exabgp4 "$WORK/x/log" env exabgp.tcp.bind=127.0.91.2 exabgp.tcp.port=10279
 wait_gobgp 127.0.91.1 127.0.91.2
 wait_gobgp 127.0.91.1 127.0.91.7
 wait_frr f1 127.0.91.6
-session session-exabgp "XA>G1@open,G1>XA@open,XA>G1@eor,G1>XA@eor,XA>G1@keepalive,G1>XA@keepalive,XF>F1@open,F1>XF@open,XF>F1@eor,F1>XF@eor,F1>XF@keepalive,XF>F1@keepalive,X2>G1@open,G1>X2@open,X2>G1@eor,G1>X2@eor" \
+session session-exabgp "XA>G1@open,G1>XA@open,XA>G1@eor,XA>G1@keepalive,G1>XA@keepalive,XF>F1@open,F1>XF@open,XF>F1@eor,F1>XF@keepalive,XF>F1@keepalive,X2>G1@open,G1>X2@open,X2>G1@eor" \
     "exabgp configs/x-exabgp4.conf (neighbours XA 127.0.91.2->G1, XF 127.0.91.6->F1, X2 127.0.91.7->G1)" "$t0"
 
 t0=$(date +%s.%N)
@@ -682,7 +682,7 @@ spawn bgpd-f2 "$WORK/f2/log" "$BIN/cap91-fb" -u frr -g frr -f "$WORK/f2/f2.conf"
     --log stdout
 wait_gobgp 127.0.91.1 127.0.91.5
 wait_frr f1 127.0.91.5
-session session-f2 "F2>G1@open,G1>F2@open,F2>G1@eor,G1>F2@eor,F2>F1@open,F1>F2@open,F2>F1@eor,F1>F2@eor,F2>G1:vtep@update" \
+session session-f2 "F2>G1@open,G1>F2@open,F2>F1@open,F1>F2@open,F2>F1@eor,F1>F2@eor,F2>G1:vtep@update" \
     "zebra + bgpd -f configs/f2-bgpd.conf (advertise-all-vni, vni 1091 on VXLAN device vx91, local 127.0.91.5, in bridge br91) / bgpd -Z -f configs/f1-bgpd.conf (neighbor 127.0.91.5)" "$t0" \
     '{"*":{},"F2>G1#evpn3":{"type":"update","family":"l2vpn/evpn","evpn_route_type":3,"rd":"127.0.91.5:1091","etag":0,"originator_ip":"127.0.91.5","route_targets":["65000:1091"],"encapsulation":"vxlan","pmsi_tunnel_type":"ingress-replication","label":1091,"next_hop":"127.0.91.5"}}'
 
@@ -695,7 +695,7 @@ if [[ -n $EXABGP5 ]]; then
         exabgp.log.destination=stdout exabgp.log.level=INFO PYTHONPATH="$EXA5_SITE" \
         $PY "$BIN/cap91-x5" "$WORK/x5/x5.conf"
     wait_gobgp 127.0.91.1 127.0.91.8 || true
-    session session-g1-x5 "X5>G1@open,G1>X5@open,X5>G1@eor,G1>X5@eor,X5>G1@keepalive" \
+    session session-g1-x5 "X5>G1@open,G1>X5@open,X5>G1@eor,X5>G1@keepalive" \
         "exabgp (5) configs/x5-exabgp5.conf (neighbour 127.0.91.1)" "$t0"
 fi
 
@@ -750,4 +750,14 @@ $PY "$HERE/tools/extract.py" --pcap "$WORK/capture.pcap" --steps "$STEPS" --node
     --out "$HERE/messages.jsonl"
 $PY "$HERE/tools/verify.py" --pcap "$WORK/capture.pcap" --messages "$HERE/messages.jsonl" \
     --report "$HERE/verify-report.txt"
+# refresh the coverage table of the README
+$PY - "$HERE/README.md" "$HERE/tools/summary.py" "$HERE/messages.jsonl" <<'PYEOF'
+import re, subprocess, sys
+readme, summary, msgs = sys.argv[1:4]
+table = subprocess.run([sys.executable, summary, msgs], capture_output=True, text=True, check=True).stdout
+text = open(readme).read()
+start, end = "<!-- coverage: written by capture.sh (tools/summary.py) -->\n", "<!-- end of coverage -->\n"
+i, j = text.index(start) + len(start), text.index(end)
+open(readme, "w").write(text[:i] + table + text[j:])
+PYEOF
 log "done: $HERE/messages.jsonl"
