@@ -169,14 +169,22 @@ impl Engine {
                     .and_then(|p| p.handle.config.local_address);
                 self.enhanced_refresh
                     .insert(peer, negotiated.enhanced_route_refresh);
-                if negotiated.has_family(Family::RTC) {
-                    self.rtc_eor_deadlines
-                        .insert(peer, Instant::now() + RTC_EOR_WAIT);
-                }
                 let out =
                     self.rib
                         .peer_up(peer, negotiated.families.clone(), negotiated.peer_id, local);
                 self.dispatch(out).await;
+                if negotiated.has_family(Family::RTC) {
+                    // End-of-RIB markers come from speakers that advertise graceful restart
+                    // (RFC 4724 §2); from the others (GoBGP without it, for one) none will
+                    // come: their RTC routes are followed as they arrive instead.
+                    if negotiated.peer_graceful_restart.is_some() {
+                        self.rtc_eor_deadlines
+                            .insert(peer, Instant::now() + RTC_EOR_WAIT);
+                    } else {
+                        let out = self.rib.rtc_eor_timeout(peer);
+                        self.dispatch(out).await;
+                    }
+                }
             }
             PeerEvent::Update {
                 peer,
