@@ -15,6 +15,7 @@
 //! here there is one per IP version of the redirected prefixes.
 
 use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
 use bagpipe_wire::family::{AFI_IPV4, AFI_IPV6};
@@ -55,32 +56,38 @@ pub fn routes(
             _ => {}
         }
     }
-    let v4 = prefixes.iter().any(|p| p.is_ipv4()) || flows.iter().any(|(r, _)| r.afi == AFI_IPV4);
-    let v6 = prefixes.iter().any(|p| !p.is_ipv4()) || flows.iter().any(|(r, _)| r.afi == AFI_IPV6);
-    let defaults = [(v4, "0.0.0.0/0"), (v6, "::/0")];
+    let afis: BTreeSet<u16> = prefixes
+        .iter()
+        .map(afi_of)
+        .chain(flows.iter().map(|(rule, _)| rule.afi))
+        .collect();
     for (_, via) in &ports {
-        for (_, default) in defaults.iter().filter(|(wanted, _)| *wanted) {
-            let prefix = default.parse().expect("a default prefix");
+        for afi in &afis {
+            let default = default_prefix(*afi);
             let (nlri, attrs) =
-                vrf::vpn_route(inst, config, *via, prefix, &targets, Vec::new(), None);
+                vrf::vpn_route(inst, config, *via, default, &targets, Vec::new(), None);
             out.insert(nlri, attrs);
         }
     }
+    // The FlowSpec routes of the prefixes: redirect toward the one "to" target.
+    let to_redirect: Vec<ExtendedCommunity> = targets
+        .first()
+        .map(|rt| redirect(*rt))
+        .into_iter()
+        .collect();
     for prefix in prefixes {
         let Some(components) = flowspec::components(&attract.classifier, prefix) else {
             continue;
         };
         let rule = FlowSpecRule {
-            afi: if prefix.is_ipv4() { AFI_IPV4 } else { AFI_IPV6 },
+            afi: afi_of(&prefix),
             rd: Some(inst.rd),
             components,
         };
-        let redirect = targets.first().map(|rt| redirect(*rt));
-        out.insert(
-            Nlri::FlowSpec(rule),
-            flow_attributes(&attract.redirect_rts, redirect.into_iter().collect()),
-        );
+        let attrs = flow_attributes(&attract.redirect_rts, to_redirect.clone());
+        out.insert(Nlri::FlowSpec(rule), attrs);
     }
+    // The received FlowSpec routes, toward the "to" target.
     if let Some(first) = attract.redirect_rts.first() {
         for (rule, source) in flows {
             let rule = FlowSpecRule {
@@ -93,6 +100,24 @@ pub fn routes(
         }
     }
     out
+}
+
+fn afi_of(p: &IpPrefix) -> u16 {
+    if p.is_ipv4() {
+        AFI_IPV4
+    } else {
+        AFI_IPV6
+    }
+}
+
+/// `0.0.0.0/0` or `::/0`.
+fn default_prefix(afi: u16) -> IpPrefix {
+    let any = if afi == AFI_IPV4 {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    };
+    IpPrefix::new(any, 0).expect("a length of 0 fits")
 }
 
 /// The redirect-to-VRF action toward `rt`, in the same administrator form.

@@ -2,14 +2,17 @@
 //! the route table's events to the instances that import them, and says which instances'
 //! dataplane state changed. Owned by the engine task, like the route table it drives.
 //!
-//! Each operation ends in [`VpnManager::settle`]: every instance whose ports or received
+//! Each operation ends by settling (`settle.rs`): every instance whose ports or received
 //! routes changed recomputes the routes it derives from them (readvertise, attract_traffic)
 //! and the redirections its FlowSpec routes ask for, and the differences are carried out.
 //! That may change other instances of this node in turn (they receive the derived routes),
 //! until nothing changes; route target records end readvertisement cycles.
 
+mod endpoints;
 mod redirects;
+mod settle;
 mod stitching;
+mod subscriptions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -18,16 +21,15 @@ use std::sync::Arc;
 use bagpipe_dataplane::{Encapsulation, EvpnInstanceState, VrfState};
 use bagpipe_rib::{Outputs, PeerChange, RouteEvent, RouteTable, SourceId};
 use bagpipe_wire::attr::AttributeSet;
-use bagpipe_wire::nlri::Nlri;
-use bagpipe_wire::{Family, MacAddress, RouteDistinguisher, RouteTarget};
+use bagpipe_wire::{RouteDistinguisher, RouteTarget};
 
 use crate::allocators::IdAllocator;
 use crate::error::VpnError;
 use crate::evi::{self, EviImports};
-use crate::instance::{Endpoint, Imports, Instance, MacData, Options, ReceivedPath};
-use crate::readvertise;
-use crate::request::{AttachRequest, DetachRequest, IpWithLength, VpnType};
+use crate::instance::{Imports, Instance, Options, ReceivedPath};
+use crate::request::{AttachRequest, DetachRequest, VpnType};
 use crate::vrf::{self, VrfImports};
+use endpoints::{check_against, endpoints_to_detach};
 
 #[derive(Debug, Clone)]
 pub struct VpnConfig {
@@ -70,34 +72,6 @@ struct NewInstance<'a> {
     gateway_ip: Option<IpAddr>,
     subnet_len: Option<u8>,
     linuxbr: Option<String>,
-}
-
-/// What an instance subscribes to: its import targets in the families of its type (for a
-/// VRF, VPN FlowSpec too, for redirections), and for a VRF the `readvertise.from_rt` targets
-/// likewise. (The original subscribed to `from_rt` in VPNv4 only, so that the FlowSpec routes
-/// it meant to readvertise only came when they also carried an imported target.)
-fn wanted_subscriptions(inst: &Instance) -> BTreeSet<(Family, RouteTarget)> {
-    const VRF_FAMILIES: [Family; 4] = [
-        Family::VPNV4,
-        Family::VPNV6,
-        Family::VPN_FLOWSPEC4,
-        Family::VPN_FLOWSPEC6,
-    ];
-    let (families, from_rts): (&[Family], &[RouteTarget]) = match inst.vpn_type {
-        VpnType::Evpn => (&[Family::EVPN], &[]),
-        VpnType::Ipvpn => (
-            &VRF_FAMILIES,
-            inst.options
-                .readvertise
-                .as_ref()
-                .map_or(&[], |r| r.from_rts.as_slice()),
-        ),
-    };
-    inst.import_rts
-        .iter()
-        .chain(from_rts)
-        .flat_map(|rt| families.iter().map(move |f| (*f, *rt)))
-        .collect()
 }
 
 impl VpnManager {
@@ -282,179 +256,6 @@ impl VpnManager {
         }
     }
 
-    /// Brings the instance's route table subscriptions to what it wants. New ones first, so
-    /// that a path carrying both an old and a new target is not withdrawn in between.
-    fn sync_subscriptions(&mut self, rib: &mut RouteTable, external_id: &str) {
-        let inst = self.instances.get_mut(external_id).expect("instance");
-        let wanted = wanted_subscriptions(inst);
-        let old = std::mem::replace(&mut inst.subscriptions, wanted.clone());
-        let source = inst.source;
-        for (f, rt) in wanted.difference(&old) {
-            let out = rib.subscribe(source, *f, *rt);
-            self.absorb(out);
-        }
-        for (f, rt) in old.difference(&wanted) {
-            let out = rib.unsubscribe(source, *f, *rt);
-            self.absorb(out);
-        }
-    }
-
-    /// (Re-)advertises every route of an instance, e.g. after its export targets changed.
-    fn readvertise_all(&mut self, rib: &mut RouteTable, external_id: &str) {
-        let local = self.config.local_address;
-        let inst = &self.instances[external_id];
-        let mut routes = Vec::new();
-        if inst.vpn_type == VpnType::Evpn {
-            routes.push(evi::multicast_route(inst, local));
-        }
-        for ep in inst.endpoints.values() {
-            if let Some(r) = self.endpoint_route(inst, ep) {
-                routes.push(r);
-            }
-        }
-        for (nlri, attrs) in routes {
-            self.announce(rib, external_id, &nlri, attrs);
-        }
-    }
-
-    fn endpoint_route(&self, inst: &Instance, ep: &Endpoint) -> Option<(Nlri, AttributeSet)> {
-        if !ep.direction.to_port() {
-            return None;
-        }
-        match inst.vpn_type {
-            VpnType::Evpn => {
-                let md = inst.macs.get(&ep.mac)?;
-                Some(evi::mac_route(
-                    inst,
-                    ep.mac,
-                    ep.ip.map(|i| i.addr),
-                    md.mobility_seq,
-                    self.config.local_address,
-                ))
-            }
-            VpnType::Ipvpn => vrf::endpoint_route(inst, ep, &self.config),
-        }
-    }
-
-    fn announce(
-        &mut self,
-        rib: &mut RouteTable,
-        external_id: &str,
-        nlri: &Nlri,
-        attrs: AttributeSet,
-    ) {
-        let inst = self.instances.get_mut(external_id).expect("instance");
-        let source = inst.source;
-        inst.set_advertised(nlri, Some(Arc::new(attrs.clone())));
-        let out = rib.announce_local(source, nlri, attrs);
-        self.absorb(out);
-    }
-
-    fn withdraw(&mut self, rib: &mut RouteTable, external_id: &str, nlri: &Nlri) {
-        let inst = self.instances.get_mut(external_id).expect("instance");
-        let source = inst.source;
-        inst.set_advertised(nlri, None);
-        let out = rib.withdraw_local(source, nlri);
-        self.absorb(out);
-    }
-
-    fn plug(
-        &mut self,
-        rib: &mut RouteTable,
-        req: &AttachRequest,
-        ifname: String,
-    ) -> Result<(), VpnError> {
-        let ext = req.vpn_instance_id.clone();
-        let key = (req.mac_address, req.ip_address);
-        let first_endpoint = self.instances[&ext].endpoints.is_empty();
-        let (endpoint_rd, rd_number) = match self.instances[&ext].endpoints.get(&key) {
-            Some(ep) => (ep.rd, ep.rd_number),
-            None => self.rd(format!(
-                "Route distinguisher for {}, interface {ifname}, endpoint ({}, {:?})",
-                self.instances[&ext].name(),
-                req.mac_address,
-                req.ip_address.map(|i| i.to_string())
-            ))?,
-        };
-        if !self.instances[&ext].macs.contains_key(&req.mac_address) {
-            let name = self.instances[&ext].name();
-            let label = self
-                .labels
-                .allocate(format!(
-                    "Incoming traffic for {name}, interface {ifname}, MAC {}",
-                    req.mac_address
-                ))
-                .map_err(|e| VpnError::new("mac_address", e.to_string()))?;
-            // RFC 7432 §15: a MAC already advertised elsewhere moved here.
-            let mobility_seq = match &self.instances[&ext].imports {
-                Imports::Evi(i) => i.remote_seq(&req.mac_address).map_or(0, |s| s + 1),
-                Imports::Vrf(_) => 0,
-            };
-            let md = MacData {
-                ifname: ifname.clone(),
-                local_port: req.local_port.clone(),
-                label,
-                mobility_seq,
-            };
-            self.instances
-                .get_mut(&ext)
-                .expect("instance")
-                .macs
-                .insert(req.mac_address, md);
-        }
-        let ep = Endpoint {
-            mac: req.mac_address,
-            ip: req.ip_address,
-            ifname,
-            local_port: req.local_port.clone(),
-            direction: req.direction,
-            local_pref: req.local_pref,
-            lb_order: req.lb_consistent_hash_order,
-            advertise_subnet: req.advertise_subnet,
-            description: req.description.clone(),
-            rd: endpoint_rd,
-            rd_number,
-            route: None,
-        };
-        let route = self.endpoint_route(&self.instances[&ext], &ep);
-        let old_route = self.instances[&ext]
-            .endpoints
-            .get(&key)
-            .and_then(|e| e.route.clone());
-        if let Some(old) = old_route.filter(|o| Some(o) != route.as_ref().map(|(n, _)| n)) {
-            self.withdraw(rib, &ext, &old);
-        }
-        let inst = self.instances.get_mut(&ext).expect("instance");
-        inst.endpoints.insert(
-            key,
-            Endpoint {
-                route: route.as_ref().map(|(n, _)| n.clone()),
-                ..ep
-            },
-        );
-        if inst.subnet_len.is_none() {
-            inst.subnet_len = req.ip_address.map(|i| i.len);
-        }
-        // A MAC-only E-VPN endpoint is superseded by the same MAC with an IP (as the original).
-        if req.ip_address.is_some() {
-            if let Some(wild) = inst.endpoints.remove(&(req.mac_address, None)) {
-                self.rds.release(wild.rd_number);
-                if let Some(r) = wild.route {
-                    self.withdraw(rib, &ext, &r);
-                }
-            }
-        }
-        if first_endpoint && self.instances[&ext].vpn_type == VpnType::Evpn {
-            let (nlri, attrs) =
-                evi::multicast_route(&self.instances[&ext], self.config.local_address);
-            self.announce(rib, &ext, &nlri, attrs);
-        }
-        if let Some((nlri, attrs)) = route {
-            self.announce(rib, &ext, &nlri, attrs);
-        }
-        Ok(())
-    }
-
     /// Unplugs an endpoint (for E-VPN without an IP: every endpoint of the MAC); removes the
     /// instance once nothing needs it.
     pub fn detach(
@@ -602,40 +403,6 @@ impl VpnManager {
         std::mem::take(&mut self.out)
     }
 
-    /// Recomputes, until nothing changes, the derived routes and redirections of the
-    /// instances whose state changed (see the module documentation).
-    fn settle(&mut self, rib: &mut RouteTable) {
-        while let Some(ext) = self.pending.pop_first() {
-            self.sync_redirects(rib, &ext);
-            self.sync_derived(rib, &ext);
-        }
-    }
-
-    /// Announces the derived routes that are new or changed, withdraws those no longer
-    /// derived.
-    fn sync_derived(&mut self, rib: &mut RouteTable, ext: &str) {
-        let Some(inst) = self.instances.get(ext) else {
-            return;
-        };
-        let wanted = match &inst.imports {
-            Imports::Vrf(i) => readvertise::derived_routes(inst, i, &self.config),
-            Imports::Evi(_) => HashMap::new(),
-        };
-        if wanted == inst.derived {
-            return;
-        }
-        let old = std::mem::take(&mut self.instances.get_mut(ext).expect("instance").derived);
-        for (nlri, attrs) in &wanted {
-            if old.get(nlri) != Some(attrs) {
-                self.announce(rib, ext, nlri, attrs.clone());
-            }
-        }
-        for nlri in old.keys().filter(|n| !wanted.contains_key(*n)) {
-            self.withdraw(rib, ext, nlri);
-        }
-        self.instances.get_mut(ext).expect("instance").derived = wanted;
-    }
-
     /// The route targets each instance imports and exports (for `bagpipe-impex2dot`).
     pub fn route_targets(&self) -> Vec<(String, Vec<RouteTarget>, Vec<RouteTarget>)> {
         self.instances
@@ -661,67 +428,5 @@ impl<'a> NewInstance<'a> {
             subnet_len: req.ip_address.map(|i| i.len),
             linuxbr: req.linuxbr.clone(),
         }
-    }
-}
-
-/// The checks of an attach to an existing instance: same type and VNI, a MAC on one port
-/// only, an IP bound to one MAC only.
-fn check_against(inst: &Instance, req: &AttachRequest, ifname: &str) -> Result<(), VpnError> {
-    if inst.vpn_type != req.vpn_type {
-        return Err(VpnError::new(
-            "vpn_type",
-            format!(
-                "instance {} exists with type {}, not {}",
-                req.vpn_instance_id, inst.vpn_type, req.vpn_type
-            ),
-        ));
-    }
-    if let Some(v) = req.vni {
-        if v != inst.label {
-            return Err(VpnError::new(
-                "vni",
-                format!("instance {} uses VNI {}", req.vpn_instance_id, inst.label),
-            ));
-        }
-    }
-    if let Some(md) = inst.macs.get(&req.mac_address) {
-        if md.ifname != ifname {
-            return Err(VpnError::new(
-                "mac_address",
-                format!(
-                    "{} is already plugged on port {} of this instance",
-                    req.mac_address, md.ifname
-                ),
-            ));
-        }
-    }
-    if let Some(ip) = req.ip_address {
-        let other = inst
-            .endpoints
-            .values()
-            .find(|e| e.ip.map(|i| i.addr) == Some(ip.addr) && e.mac != req.mac_address);
-        if let Some(e) = other {
-            return Err(VpnError::new(
-                "ip_address",
-                format!("{} is already bound to MAC {}", ip.addr, e.mac),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The endpoints a detach designates: the (MAC, IP) given, whatever the length given with
-/// the IP; without an IP (E-VPN), every endpoint of the MAC.
-fn endpoints_to_detach(
-    inst: &Instance,
-    req: &DetachRequest,
-) -> Vec<(MacAddress, Option<IpWithLength>)> {
-    let of_mac = inst.endpoints.keys().filter(|(m, _)| *m == req.mac_address);
-    match req.ip_address {
-        Some(ip) => of_mac
-            .filter(|(_, i)| i.map(|i| i.addr) == Some(ip.addr))
-            .copied()
-            .collect(),
-        None => of_mac.copied().collect(),
     }
 }

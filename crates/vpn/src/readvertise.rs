@@ -1,7 +1,7 @@
 //! `readvertise`: the routes a VRF receives with one of `from_rt` are advertised again toward
 //! `to_rt`, with this node as next hop and the label of each of the VRF's ports, so that the
 //! traffic to these prefixes comes through the ports (service chaining, as the BGPVPN and
-//! networking-sfc agents use it). With `attract_traffic`, [`crate::attract`] advertises other
+//! networking-sfc agents use it). With `attract_traffic`, `attract.rs` advertises other
 //! routes instead.
 //!
 //! Like the original, the routes computed here are a function of the instance's state (its

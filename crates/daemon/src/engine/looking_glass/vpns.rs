@@ -98,11 +98,12 @@ impl LgCollection for DriversView<'_> {
 struct InstancesView<'a>(&'a EngineView<'a>);
 
 impl LgCollection for InstancesView<'_> {
+    /// In creation order, as the original listed them.
     fn items(&self) -> Vec<Map<String, Value>> {
-        self.0
-            .engine
-            .vpn
-            .instances()
+        let mut instances: Vec<&Instance> = self.0.engine.vpn.instances().collect();
+        instances.sort_by_key(|i| i.id);
+        instances
+            .into_iter()
             .map(|i| {
                 let mut m = Map::new();
                 m.insert("id".into(), Value::String(i.external_id.clone()));

@@ -1,0 +1,245 @@
+//! Endpoints: plugging one (its labels, RDs and route), the checks of an attach to an
+//! existing instance, which endpoints a detach designates, and the announcements of the
+//! instance's routes.
+
+use std::sync::Arc;
+
+use bagpipe_rib::RouteTable;
+use bagpipe_wire::attr::AttributeSet;
+use bagpipe_wire::nlri::Nlri;
+use bagpipe_wire::MacAddress;
+
+use super::VpnManager;
+use crate::error::VpnError;
+use crate::evi;
+use crate::instance::{Endpoint, Imports, Instance, MacData};
+use crate::request::{AttachRequest, DetachRequest, IpWithLength, VpnType};
+use crate::vrf;
+
+impl VpnManager {
+    /// (Re-)advertises every route of an instance, e.g. after its export targets changed.
+    pub(super) fn readvertise_all(&mut self, rib: &mut RouteTable, external_id: &str) {
+        let local = self.config.local_address;
+        let inst = &self.instances[external_id];
+        let mut routes = Vec::new();
+        if inst.vpn_type == VpnType::Evpn {
+            routes.push(evi::multicast_route(inst, local));
+        }
+        for ep in inst.endpoints.values() {
+            if let Some(r) = self.endpoint_route(inst, ep) {
+                routes.push(r);
+            }
+        }
+        for (nlri, attrs) in routes {
+            self.announce(rib, external_id, &nlri, attrs);
+        }
+    }
+
+    pub(super) fn endpoint_route(
+        &self,
+        inst: &Instance,
+        ep: &Endpoint,
+    ) -> Option<(Nlri, AttributeSet)> {
+        if !ep.direction.to_port() {
+            return None;
+        }
+        match inst.vpn_type {
+            VpnType::Evpn => {
+                let md = inst.macs.get(&ep.mac)?;
+                Some(evi::mac_route(
+                    inst,
+                    ep.mac,
+                    ep.ip.map(|i| i.addr),
+                    md.mobility_seq,
+                    self.config.local_address,
+                ))
+            }
+            VpnType::Ipvpn => vrf::endpoint_route(inst, ep, &self.config),
+        }
+    }
+
+    pub(super) fn announce(
+        &mut self,
+        rib: &mut RouteTable,
+        external_id: &str,
+        nlri: &Nlri,
+        attrs: AttributeSet,
+    ) {
+        let inst = self.instances.get_mut(external_id).expect("instance");
+        let source = inst.source;
+        inst.set_advertised(nlri, Some(Arc::new(attrs.clone())));
+        let out = rib.announce_local(source, nlri, attrs);
+        self.absorb(out);
+    }
+
+    pub(super) fn withdraw(&mut self, rib: &mut RouteTable, external_id: &str, nlri: &Nlri) {
+        let inst = self.instances.get_mut(external_id).expect("instance");
+        let source = inst.source;
+        inst.set_advertised(nlri, None);
+        let out = rib.withdraw_local(source, nlri);
+        self.absorb(out);
+    }
+
+    pub(super) fn plug(
+        &mut self,
+        rib: &mut RouteTable,
+        req: &AttachRequest,
+        ifname: String,
+    ) -> Result<(), VpnError> {
+        let ext = req.vpn_instance_id.clone();
+        let key = (req.mac_address, req.ip_address);
+        let first_endpoint = self.instances[&ext].endpoints.is_empty();
+        let (endpoint_rd, rd_number) = match self.instances[&ext].endpoints.get(&key) {
+            Some(ep) => (ep.rd, ep.rd_number),
+            None => self.rd(format!(
+                "Route distinguisher for {}, interface {ifname}, endpoint ({}, {:?})",
+                self.instances[&ext].name(),
+                req.mac_address,
+                req.ip_address.map(|i| i.to_string())
+            ))?,
+        };
+        if !self.instances[&ext].macs.contains_key(&req.mac_address) {
+            let name = self.instances[&ext].name();
+            let label = self
+                .labels
+                .allocate(format!(
+                    "Incoming traffic for {name}, interface {ifname}, MAC {}",
+                    req.mac_address
+                ))
+                .map_err(|e| VpnError::new("mac_address", e.to_string()))?;
+            // RFC 7432 §15: a MAC already advertised elsewhere moved here.
+            let mobility_seq = match &self.instances[&ext].imports {
+                Imports::Evi(i) => i.remote_seq(&req.mac_address).map_or(0, |s| s + 1),
+                Imports::Vrf(_) => 0,
+            };
+            let md = MacData {
+                ifname: ifname.clone(),
+                local_port: req.local_port.clone(),
+                label,
+                mobility_seq,
+            };
+            self.instances
+                .get_mut(&ext)
+                .expect("instance")
+                .macs
+                .insert(req.mac_address, md);
+        }
+        let ep = Endpoint {
+            mac: req.mac_address,
+            ip: req.ip_address,
+            ifname,
+            local_port: req.local_port.clone(),
+            direction: req.direction,
+            local_pref: req.local_pref,
+            lb_order: req.lb_consistent_hash_order,
+            advertise_subnet: req.advertise_subnet,
+            description: req.description.clone(),
+            rd: endpoint_rd,
+            rd_number,
+            route: None,
+        };
+        let route = self.endpoint_route(&self.instances[&ext], &ep);
+        let old_route = self.instances[&ext]
+            .endpoints
+            .get(&key)
+            .and_then(|e| e.route.clone());
+        if let Some(old) = old_route.filter(|o| Some(o) != route.as_ref().map(|(n, _)| n)) {
+            self.withdraw(rib, &ext, &old);
+        }
+        let inst = self.instances.get_mut(&ext).expect("instance");
+        inst.endpoints.insert(
+            key,
+            Endpoint {
+                route: route.as_ref().map(|(n, _)| n.clone()),
+                ..ep
+            },
+        );
+        if inst.subnet_len.is_none() {
+            inst.subnet_len = req.ip_address.map(|i| i.len);
+        }
+        // A MAC-only E-VPN endpoint is superseded by the same MAC with an IP (as the original).
+        if req.ip_address.is_some() {
+            if let Some(wild) = inst.endpoints.remove(&(req.mac_address, None)) {
+                self.rds.release(wild.rd_number);
+                if let Some(r) = wild.route {
+                    self.withdraw(rib, &ext, &r);
+                }
+            }
+        }
+        if first_endpoint && self.instances[&ext].vpn_type == VpnType::Evpn {
+            let (nlri, attrs) =
+                evi::multicast_route(&self.instances[&ext], self.config.local_address);
+            self.announce(rib, &ext, &nlri, attrs);
+        }
+        if let Some((nlri, attrs)) = route {
+            self.announce(rib, &ext, &nlri, attrs);
+        }
+        Ok(())
+    }
+}
+
+/// The checks of an attach to an existing instance: same type and VNI, a MAC on one port
+/// only, an IP bound to one MAC only.
+pub(super) fn check_against(
+    inst: &Instance,
+    req: &AttachRequest,
+    ifname: &str,
+) -> Result<(), VpnError> {
+    if inst.vpn_type != req.vpn_type {
+        return Err(VpnError::new(
+            "vpn_type",
+            format!(
+                "instance {} exists with type {}, not {}",
+                req.vpn_instance_id, inst.vpn_type, req.vpn_type
+            ),
+        ));
+    }
+    if let Some(v) = req.vni {
+        if v != inst.label {
+            return Err(VpnError::new(
+                "vni",
+                format!("instance {} uses VNI {}", req.vpn_instance_id, inst.label),
+            ));
+        }
+    }
+    if let Some(md) = inst.macs.get(&req.mac_address) {
+        if md.ifname != ifname {
+            return Err(VpnError::new(
+                "mac_address",
+                format!(
+                    "{} is already plugged on port {} of this instance",
+                    req.mac_address, md.ifname
+                ),
+            ));
+        }
+    }
+    if let Some(ip) = req.ip_address {
+        let other = inst
+            .endpoints
+            .values()
+            .find(|e| e.ip.map(|i| i.addr) == Some(ip.addr) && e.mac != req.mac_address);
+        if let Some(e) = other {
+            return Err(VpnError::new(
+                "ip_address",
+                format!("{} is already bound to MAC {}", ip.addr, e.mac),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The endpoints a detach designates: the (MAC, IP) given, whatever the length given with
+/// the IP; without an IP (E-VPN), every endpoint of the MAC.
+pub(super) fn endpoints_to_detach(
+    inst: &Instance,
+    req: &DetachRequest,
+) -> Vec<(MacAddress, Option<IpWithLength>)> {
+    let of_mac = inst.endpoints.keys().filter(|(m, _)| *m == req.mac_address);
+    match req.ip_address {
+        Some(ip) => of_mac
+            .filter(|(_, i)| i.map(|i| i.addr) == Some(ip.addr))
+            .copied()
+            .collect(),
+        None => of_mac.copied().collect(),
+    }
+}

@@ -1,0 +1,47 @@
+//! Settling an operation (see the module documentation of the manager): derived routes
+//! and redirections are recomputed for every instance whose state changed, until nothing
+//! changes.
+
+use std::collections::HashMap;
+
+use bagpipe_rib::RouteTable;
+
+use super::VpnManager;
+use crate::instance::Imports;
+use crate::readvertise;
+
+impl VpnManager {
+    /// Recomputes, until nothing changes, the derived routes and redirections of the
+    /// instances whose state changed (see the module documentation).
+    pub(super) fn settle(&mut self, rib: &mut RouteTable) {
+        while let Some(ext) = self.pending.pop_first() {
+            self.sync_redirects(rib, &ext);
+            self.sync_derived(rib, &ext);
+        }
+    }
+
+    /// Announces the derived routes that are new or changed, withdraws those no longer
+    /// derived.
+    fn sync_derived(&mut self, rib: &mut RouteTable, ext: &str) {
+        let Some(inst) = self.instances.get(ext) else {
+            return;
+        };
+        let wanted = match &inst.imports {
+            Imports::Vrf(i) => readvertise::derived_routes(inst, i, &self.config),
+            Imports::Evi(_) => HashMap::new(),
+        };
+        if wanted == inst.derived {
+            return;
+        }
+        let old = std::mem::take(&mut self.instances.get_mut(ext).expect("instance").derived);
+        for (nlri, attrs) in &wanted {
+            if old.get(nlri) != Some(attrs) {
+                self.announce(rib, ext, nlri, attrs.clone());
+            }
+        }
+        for nlri in old.keys().filter(|n| !wanted.contains_key(*n)) {
+            self.withdraw(rib, ext, nlri);
+        }
+        self.instances.get_mut(ext).expect("instance").derived = wanted;
+    }
+}
