@@ -57,7 +57,7 @@ async fn evpn_driver(
             let handle = spawn_driver(
                 LinuxEvpnDriver::new(cfg).context("[DATAPLANE_DRIVER_EVPN] linux driver")?,
             );
-            adopt(&handle, "E-VPN").await;
+            let _ = adopt(&handle, "E-VPN").await;
             handle
         }
         EvpnDriver::Ovs => bail!(
@@ -73,7 +73,7 @@ async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<DriverHa
             let cfg = LinuxDriverConfig { local_address: local, vxlan_dst_port: config.evpn.vxlan_dst_port };
             check_linux_config(&cfg, Some(IpVpnEncapsulation::Vxlan)).context("[DATAPLANE_DRIVER_IPVPN]")?;
             let handle = spawn_driver(LinuxIpVpnDriver::new(cfg).context("[DATAPLANE_DRIVER_IPVPN] linux driver")?);
-            adopt(&handle, "IP VPN").await;
+            let _ = adopt(&handle, "IP VPN").await;
             handle
         }
         IpvpnDriver::Ovs => bail!("[DATAPLANE_DRIVER_IPVPN] dataplane_driver = ovs is not implemented; use linux or dummy"),
@@ -81,12 +81,19 @@ async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<DriverHa
 }
 
 /// After a restart, the driver takes over the kernel entries of the previous run instead of
-/// flushing them: traffic keeps flowing while routes are learned again.
-async fn adopt<S: Send + 'static>(handle: &DriverHandle<S>, what: &str) {
+/// flushing them: traffic keeps flowing while routes are learned again. Returns how many
+/// entries it adopted.
+async fn adopt<S: Send + 'static>(handle: &DriverHandle<S>, what: &str) -> usize {
     match handle.resync().await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => warn!(error = %e, "{what} dataplane: could not read the kernel state"),
-        Err(_) => warn!("{what} dataplane driver task is gone"),
+        Ok(Ok(adopted)) => adopted,
+        Ok(Err(e)) => {
+            warn!(error = %e, "{what} dataplane: could not read the kernel state");
+            0
+        }
+        Err(_) => {
+            warn!("{what} dataplane driver task is gone");
+            0
+        }
     }
 }
 

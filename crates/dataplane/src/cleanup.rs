@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::driver::DriverError;
 use crate::kernel::NetlinkKernel;
-use crate::reconcile::{Claim, Reconciler};
+use crate::reconcile::Reconciler;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CleanupReport {
@@ -18,7 +18,7 @@ pub struct CleanupReport {
 /// ports it was set on, since the kernel does not say who set it.
 pub async fn remove_owned_entries() -> Result<CleanupReport, DriverError> {
     let kernel = NetlinkKernel::open().map_err(|e| DriverError::Kernel(e.to_string()))?;
-    let mut reconciler = Reconciler::new(kernel, |_| Claim::Unattributed);
+    let mut reconciler = Reconciler::new(kernel, |_| true);
     reconciler.resync().await?;
     let report = reconciler.sweep_unclaimed().await?;
     Ok(CleanupReport {

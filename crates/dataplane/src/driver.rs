@@ -30,11 +30,11 @@ pub trait DataplaneDriver: Send + 'static {
         desired: Option<&Self::State>,
     ) -> impl Future<Output = Result<ReconcileReport, DriverError>> + Send;
 
-    /// Re-reads the kernel and adopts the entries this driver owns (left by a previous run).
-    /// Adopted entries that no instance claims are removed by
+    /// Re-reads the kernel and adopts the entries this driver owns (left by a previous run);
+    /// returns how many it found. Adopted entries that no instance claims are only removed by
     /// [`DataplaneDriver::sweep_unclaimed`], which the daemon calls once it has replayed its
     /// state, so a restart never blackholes traffic meanwhile.
-    fn resync(&mut self) -> impl Future<Output = Result<(), DriverError>> + Send;
+    fn resync(&mut self) -> impl Future<Output = Result<usize, DriverError>> + Send;
 
     /// Removes the entries adopted by [`DataplaneDriver::resync`] that no instance claimed.
     fn sweep_unclaimed(&mut self) -> impl Future<Output = Result<usize, DriverError>> + Send;

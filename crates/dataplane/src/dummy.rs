@@ -99,9 +99,9 @@ where
         })
     }
 
-    async fn resync(&mut self) -> Result<(), DriverError> {
+    async fn resync(&mut self) -> Result<usize, DriverError> {
         drop(self.log(DummyCall::Resync));
-        Ok(())
+        Ok(0)
     }
 
     async fn sweep_unclaimed(&mut self) -> Result<usize, DriverError> {

@@ -10,7 +10,7 @@
 //!     type State;
 //!     fn name(&self) -> &'static str;
 //!     async fn reconcile_instance(&mut self, id, Option<&State>) -> Result<ReconcileReport>;
-//!     async fn resync(&mut self);             // after a restart: adopt what is ours
+//!     async fn resync(&mut self) -> usize;    // after a restart: adopt what is ours
 //!     async fn sweep_unclaimed(&mut self);    // then drop what nobody claimed
 //!     fn describe(&self) -> serde_json::Value;   // looking glass
 //! }

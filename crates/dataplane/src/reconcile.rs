@@ -7,24 +7,21 @@
 //! new claim with its previous one, so its cost beyond rendering is that of what changed.
 //! `installed` only changes when the kernel said yes, and keys whose operation failed are
 //! looked at again by the next reconcile of their instance.
+//!
+//! After a restart, `resync` adopts what the previous run left, and only `sweep_unclaimed`
+//! removes what no instance claimed since: a reconcile never does, because the first states
+//! the daemon sends after a restart are partial (an instance exists as soon as its first
+//! port is re-attached, its remote routes arrive later) and removing the entries they lack
+//! would cut traffic that the next states restore.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::driver::{DriverError, ReconcileReport};
 use crate::kernel::{Entry, Kernel, Key, Op, RouteKind};
 
-/// Whose an entry found in the kernel is, told from its names or table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Claim {
-    /// Another driver's (both Linux drivers mark their entries alike).
-    OtherDriver,
-    /// This driver's, instance unknown: only `sweep_unclaimed` removes it if unwanted.
-    Unattributed,
-    /// This driver's, of this instance: a reconcile of the instance removes it if unwanted.
-    Instance(u32),
-}
-
-pub type Classify = fn(&Entry) -> Claim;
+/// Whether an entry found in the kernel among those marked as ours (see [`crate::owned`]) is
+/// this driver's rather than the other's (both Linux drivers mark their entries alike).
+pub type Owns = fn(&Entry) -> bool;
 
 pub struct Reconciler<K> {
     kernel: K,
@@ -37,11 +34,11 @@ pub struct Reconciler<K> {
     failed: BTreeSet<Key>,
     /// Adopted by `resync` and claimed by no instance since.
     unclaimed: BTreeSet<Key>,
-    classify: Classify,
+    owns: Owns,
 }
 
 impl<K: Kernel> Reconciler<K> {
-    pub(crate) fn new(kernel: K, classify: Classify) -> Self {
+    pub(crate) fn new(kernel: K, owns: Owns) -> Self {
         Reconciler {
             kernel,
             installed: BTreeMap::new(),
@@ -49,7 +46,7 @@ impl<K: Kernel> Reconciler<K> {
             claimants: BTreeMap::new(),
             failed: BTreeSet::new(),
             unclaimed: BTreeSet::new(),
-            classify,
+            owns,
         }
     }
 
@@ -101,13 +98,6 @@ impl<K: Kernel> Reconciler<K> {
             .iter()
             .filter(|k| claim.contains_key(*k) || previous.contains_key(*k));
         touched.extend(retry.cloned());
-        let classify = self.classify;
-        touched.extend(
-            self.unclaimed
-                .iter()
-                .filter(|k| self.installed.get(*k).map(classify) == Some(Claim::Instance(id)))
-                .cloned(),
-        );
         if !claim.is_empty() {
             self.claims.insert(id, claim);
         }
@@ -115,17 +105,17 @@ impl<K: Kernel> Reconciler<K> {
     }
 
     /// Forgets what we believed and adopts what the kernel holds of ours, then re-applies
-    /// every claim (so drift made while we were not looking heals).
-    pub(crate) async fn resync(&mut self) -> Result<ReconcileReport, DriverError> {
+    /// every claim (so drift made while we were not looking heals). Returns how many
+    /// entries were found.
+    pub(crate) async fn resync(&mut self) -> Result<usize, DriverError> {
         let found = self
             .kernel
             .dump_owned()
             .await
             .map_err(|e| DriverError::Kernel(e.to_string()))?;
-        let classify = self.classify;
         self.installed = found
             .into_iter()
-            .filter(|e| classify(e) != Claim::OtherDriver)
+            .filter(self.owns)
             .map(|e| (e.key(), e))
             .collect();
         self.unclaimed = self
@@ -135,7 +125,8 @@ impl<K: Kernel> Reconciler<K> {
             .cloned()
             .collect();
         let claimed = self.claimants.keys().cloned().collect();
-        self.converge(claimed).await
+        let found = self.installed.len();
+        self.converge(claimed).await.map(|_| found)
     }
 
     /// Removes what `resync` adopted and no instance claimed since.

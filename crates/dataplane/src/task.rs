@@ -69,7 +69,7 @@ enum Command<S> {
 
 /// Commands that must see every update sent before them applied.
 enum Query {
-    Resync(oneshot::Sender<Result<(), String>>),
+    Resync(oneshot::Sender<Result<usize, String>>),
     Sweep(oneshot::Sender<Result<usize, String>>),
     Describe(oneshot::Sender<serde_json::Value>),
     Flush(oneshot::Sender<BTreeMap<u32, String>>),
@@ -86,8 +86,9 @@ impl<S: Send + 'static> DriverHandle<S> {
         self.send(Command::Update(id, desired)).await
     }
 
-    /// Re-reads the kernel and adopts our entries, after a daemon restart.
-    pub async fn resync(&self) -> Result<Result<(), String>, DriverGone> {
+    /// Re-reads the kernel and adopts our entries, after a daemon restart; answers how many
+    /// it found.
+    pub async fn resync(&self) -> Result<Result<usize, String>, DriverGone> {
         self.ask(Query::Resync).await
     }
 

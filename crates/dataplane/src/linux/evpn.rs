@@ -17,11 +17,8 @@ use serde_json::json;
 use crate::driver::{DataplaneDriver, DriverError, ReconcileReport};
 use crate::kernel::{Entry, FdbEntry, FdbKind, Kernel, NetlinkKernel, VxlanDevice};
 use crate::model::EvpnInstanceState;
-use crate::owned::{
-    evpn_bridge_name, evpn_vxlan_name, instance_of_device, EVPN_BRIDGE_PREFIX, EVPN_VXLAN_PREFIX,
-    VRF_VXLAN_PREFIX,
-};
-use crate::reconcile::{Claim, Reconciler};
+use crate::owned::{evpn_bridge_name, evpn_vxlan_name, VRF_VXLAN_PREFIX};
+use crate::reconcile::Reconciler;
 use crate::LinuxDriverConfig;
 
 pub struct LinuxEvpnDriver<K = NetlinkKernel> {
@@ -52,7 +49,7 @@ impl<K: Kernel> LinuxEvpnDriver<K> {
     pub(crate) fn with_kernel(config: LinuxDriverConfig, kernel: K) -> Self {
         LinuxEvpnDriver {
             config,
-            reconciler: Reconciler::new(kernel, classify),
+            reconciler: Reconciler::new(kernel, owns),
             instances: Default::default(),
         }
     }
@@ -95,8 +92,8 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
         result
     }
 
-    async fn resync(&mut self) -> Result<(), DriverError> {
-        self.reconciler.resync().await.map(drop)
+    async fn resync(&mut self) -> Result<usize, DriverError> {
+        self.reconciler.resync().await
     }
 
     async fn sweep_unclaimed(&mut self) -> Result<usize, DriverError> {
@@ -200,26 +197,17 @@ fn render(config: &LinuxDriverConfig, id: u32, s: &EvpnInstanceState) -> Vec<Ent
     out
 }
 
-/// E-VPN entries are those on our bridges and `bpvx-` devices, the ports of our bridges,
-/// and neighbour entries anywhere but on IP VPN devices (on bridges given by name).
-fn classify(entry: &Entry) -> Claim {
-    let by_device = |dev: &str| {
-        if dev.starts_with(VRF_VXLAN_PREFIX) {
-            return Claim::OtherDriver;
-        }
-        instance_of_device(dev, EVPN_VXLAN_PREFIX)
-            .or_else(|| instance_of_device(dev, EVPN_BRIDGE_PREFIX))
-            .map_or(Claim::Unattributed, Claim::Instance)
-    };
+/// E-VPN entries: those on our bridges and `bpvx-` devices, the ports of our bridges, and
+/// neighbour and FDB entries anywhere but on IP VPN devices (on bridges given by name).
+fn owns(entry: &Entry) -> bool {
+    let on = |dev: &str| !dev.starts_with(VRF_VXLAN_PREFIX);
     match entry {
-        Entry::Bridge { name } => by_device(name),
-        Entry::Vxlan(v) => by_device(&v.name),
-        Entry::BridgePort { bridge, .. } => by_device(bridge),
-        Entry::Fdb(f) => by_device(&f.dev),
-        Entry::Neigh { dev, .. } => by_device(dev),
-        Entry::RoutedPort { .. } | Entry::Addr { .. } | Entry::Rule(_) | Entry::Route(_) => {
-            Claim::OtherDriver
-        }
+        Entry::Bridge { name } => on(name),
+        Entry::Vxlan(v) => on(&v.name),
+        Entry::BridgePort { bridge, .. } => on(bridge),
+        Entry::Fdb(f) => on(&f.dev),
+        Entry::Neigh { dev, .. } => on(dev),
+        Entry::RoutedPort { .. } | Entry::Addr { .. } | Entry::Rule(_) | Entry::Route(_) => false,
     }
 }
 

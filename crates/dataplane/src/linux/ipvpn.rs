@@ -31,11 +31,8 @@ use crate::kernel::{
     VxlanDevice,
 };
 use crate::model::{Encapsulation, VrfState};
-use crate::owned::{
-    instance_of_device, instance_of_table, table_of, vrf_vxlan_name, RULE_PRIORITY,
-    VRF_VXLAN_PREFIX,
-};
-use crate::reconcile::{Claim, Reconciler};
+use crate::owned::{instance_of_device, table_of, vrf_vxlan_name, RULE_PRIORITY, VRF_VXLAN_PREFIX};
+use crate::reconcile::Reconciler;
 use crate::LinuxDriverConfig;
 
 /// Metric of our routes (IPv6's default, stated so that IPv4 reads back the same).
@@ -66,7 +63,7 @@ impl<K: Kernel> LinuxIpVpnDriver<K> {
     pub(crate) fn with_kernel(config: LinuxDriverConfig, kernel: K) -> Self {
         LinuxIpVpnDriver {
             config,
-            reconciler: Reconciler::new(kernel, classify),
+            reconciler: Reconciler::new(kernel, owns),
             vrfs: BTreeMap::new(),
             last_errors: BTreeMap::new(),
         }
@@ -154,8 +151,8 @@ impl<K: Kernel> DataplaneDriver for LinuxIpVpnDriver<K> {
         result
     }
 
-    async fn resync(&mut self) -> Result<(), DriverError> {
-        self.reconciler.resync().await.map(drop)
+    async fn resync(&mut self) -> Result<usize, DriverError> {
+        self.reconciler.resync().await
     }
 
     async fn sweep_unclaimed(&mut self) -> Result<usize, DriverError> {
@@ -322,21 +319,14 @@ fn render(
 
 /// IP VPN entries: those on `bpvr-` devices, in our tables, and the addresses we put on
 /// ports (E-VPN puts none).
-fn classify(entry: &Entry) -> Claim {
-    let by_device = |dev: &str| match instance_of_device(dev, VRF_VXLAN_PREFIX) {
-        Some(id) => Claim::Instance(id),
-        None => Claim::OtherDriver,
-    };
-    let by_table =
-        |table: u32| instance_of_table(table).map_or(Claim::Unattributed, Claim::Instance);
+fn owns(entry: &Entry) -> bool {
+    let on_vrf_device = |dev: &str| instance_of_device(dev, VRF_VXLAN_PREFIX).is_some();
     match entry {
-        Entry::Vxlan(v) => by_device(&v.name),
-        Entry::Fdb(f) => by_device(&f.dev),
-        Entry::Neigh { dev, .. } => by_device(dev),
-        Entry::Rule(r) => by_table(r.table),
-        Entry::Route(r) => by_table(r.table),
-        Entry::Addr { .. } | Entry::RoutedPort { .. } => Claim::Unattributed,
-        Entry::Bridge { .. } | Entry::BridgePort { .. } => Claim::OtherDriver,
+        Entry::Vxlan(v) => on_vrf_device(&v.name),
+        Entry::Fdb(f) => on_vrf_device(&f.dev),
+        Entry::Neigh { dev, .. } => on_vrf_device(dev),
+        Entry::Rule(_) | Entry::Route(_) | Entry::Addr { .. } | Entry::RoutedPort { .. } => true,
+        Entry::Bridge { .. } | Entry::BridgePort { .. } => false,
     }
 }
 

@@ -64,8 +64,8 @@ impl DataplaneDriver for Flaky {
         Ok(ReconcileReport::default())
     }
 
-    async fn resync(&mut self) -> Result<(), DriverError> {
-        Ok(())
+    async fn resync(&mut self) -> Result<usize, DriverError> {
+        Ok(0)
     }
 
     async fn sweep_unclaimed(&mut self) -> Result<usize, DriverError> {

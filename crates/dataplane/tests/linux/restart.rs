@@ -54,8 +54,11 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
         "IP VPN while no desired state is known"
     );
 
-    e1.handle.resync().await.unwrap().unwrap();
-    i1.handle.resync().await.unwrap().unwrap();
+    let adopted = (
+        e1.handle.resync().await.unwrap().unwrap(),
+        i1.handle.resync().await.unwrap().unwrap(),
+    );
+    assert!(adopted.0 > 0 && adopted.1 > 0, "adopted: {adopted:?}");
     let (evpn, vrf) = apply(1);
     e1.set(1, Some(evpn)).await;
     i1.set(2, Some(vrf)).await;
