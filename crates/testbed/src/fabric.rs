@@ -73,6 +73,11 @@ impl Fabric {
         address
     }
 
+    /// How many nodes there are.
+    pub fn nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Namespace of node `i` (from 1).
     pub fn node(&self, i: usize) -> String {
         self.nodes[i - 1].name.clone()

@@ -16,6 +16,8 @@
 
 #![allow(dead_code)] // each test binary uses part of it
 
+pub mod vms;
+
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -284,7 +286,12 @@ impl Cluster {
     /// Builds the nodes (namespaces `<prefix>-n<i>`), starts every daemon and waits until
     /// every BGP session is established.
     pub fn new(prefix: &str, nodes: usize, reflector: Reflector) -> Cluster {
-        let fabric = Fabric::new(prefix, nodes);
+        Cluster::start(Fabric::new(prefix, nodes), reflector)
+    }
+
+    /// Starts a daemon on every node of `fabric` (built and populated by the caller).
+    pub fn start(fabric: Fabric, reflector: Reflector) -> Cluster {
+        let nodes = fabric.nodes();
         let gobgp = (reflector == Reflector::Gobgp).then(|| Gobgpd::start(&fabric, nodes));
         let daemons = (1..=nodes)
             .map(|i| NodeDaemon::new(i, fabric.node(i), &node_ini(i, nodes, reflector)))
