@@ -14,6 +14,7 @@ use bagpipe_speaker::backoff::BackoffConfig;
 use bagpipe_speaker::listener::{spawn_listener, Registration};
 use bagpipe_speaker::{spawn_peer, GracefulRestartConfig, PeerConfig as SessionConfig};
 use bagpipe_vpn::{VpnConfig, VpnManager};
+use bagpipe_wire::Family;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -176,7 +177,14 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
             passive: pc.passive,
             md5_password: pc.md5_password.clone(),
             families: pc.families.clone(),
-            add_path_receive: Vec::new(),
+            // We keep every path a peer sends (RFC 7911): a reflector that sends several
+            // paths per route lets our VRFs use them all (ECMP).
+            add_path_receive: pc
+                .families
+                .iter()
+                .copied()
+                .filter(|f| *f != Family::RTC)
+                .collect(),
             graceful_restart: config
                 .bgp
                 .graceful_restart_time
