@@ -17,7 +17,7 @@ use bagpipe_wire::{
     TunnelType,
 };
 
-use crate::instance::{Instance, PathId, ReceivedPath};
+use crate::instance::{Endpoint, Instance, PathId, ReceivedPath};
 
 /// The paths an EVI imported, grouped as the dataplane uses them.
 #[derive(Debug, Default)]
@@ -76,29 +76,27 @@ pub fn multicast_route(inst: &Instance, local: IpAddr) -> (Nlri, AttributeSet) {
     (nlri, attrs)
 }
 
-/// The type 2 route of one endpoint, carrying the VNI (RFC 8365 §5.1.3).
-pub fn mac_route(
-    inst: &Instance,
-    mac: MacAddress,
-    ip: Option<IpAddr>,
-    seq: u32,
-    local: IpAddr,
-) -> (Nlri, AttributeSet) {
+/// The type 2 route of one endpoint, carrying the VNI (RFC 8365 §5.1.3), with the
+/// endpoint's consistent hash sort order and LOCAL_PREF as the original's E-VPN routes.
+pub fn mac_route(inst: &Instance, ep: &Endpoint, seq: u32, local: IpAddr) -> (Nlri, AttributeSet) {
     let nlri = Nlri::Evpn(EvpnRoute::MacIpAdvertisement {
         rd: inst.rd,
         esi: Esi::ZERO,
         etag: 0,
-        mac,
-        ip,
+        mac: ep.mac,
+        ip: ep.ip.map(|i| i.addr),
         label: Label::vni(inst.label),
         label2: None,
     });
-    let extra = if seq > 0 {
-        vec![ExtendedCommunity::mac_mobility(false, seq)]
-    } else {
-        vec![]
-    };
-    (nlri, common_attributes(&inst.export_rts, extra, local))
+    let mut extra = vec![ExtendedCommunity::consistent_hash_sort_order(ep.lb_order)];
+    if seq > 0 {
+        extra.push(ExtendedCommunity::mac_mobility(false, seq));
+    }
+    let mut attrs = common_attributes(&inst.export_rts, extra, local);
+    attrs.set(PathAttribute::new(AttrValue::LocalPref(
+        ep.advertised_local_pref(),
+    )));
+    (nlri, attrs)
 }
 
 /// Whether a route's encapsulation is one our VXLAN dataplane can use: VXLAN, or none said

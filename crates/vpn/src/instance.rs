@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use bagpipe_dataplane::FlowClassifier;
+use bagpipe_rib::decision::DEFAULT_LOCAL_PREF;
 use bagpipe_rib::{PathOrigin, RouteKey, SourceId};
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
@@ -35,6 +36,16 @@ pub struct Endpoint {
     pub rd_number: u32,
     /// The route advertised for it, if its direction advertises.
     pub route: Option<Nlri>,
+}
+
+impl Endpoint {
+    /// LOCAL_PREF of the endpoint's routes: as given, 100 when absent or 0 (the original
+    /// tested it for truth).
+    pub fn advertised_local_pref(&self) -> u32 {
+        self.local_pref
+            .filter(|lp| *lp != 0)
+            .unwrap_or(DEFAULT_LOCAL_PREF)
+    }
 }
 
 /// Per MAC: the port it is on and its MPLS label (the original allocates one per port MAC).

@@ -9,7 +9,7 @@ use bagpipe_dataplane::{
     Encapsulation, InterfaceAddress, RemoteNextHop, TrafficRedirect, VrfFallback, VrfLocalPort,
     VrfState,
 };
-use bagpipe_rib::decision::{multipath_set, Candidate, DEFAULT_LOCAL_PREF};
+use bagpipe_rib::decision::{multipath_set, Candidate};
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
 use bagpipe_wire::nlri::{FlowSpecRule, Nlri, VpnPrefix};
 use bagpipe_wire::{
@@ -135,11 +135,7 @@ pub fn endpoint_route(
         prefix,
         &inst.export_rts,
         Vec::new(),
-        Some(
-            ep.local_pref
-                .filter(|lp| *lp != 0)
-                .unwrap_or(DEFAULT_LOCAL_PREF),
-        ),
+        Some(ep.advertised_local_pref()),
     ))
 }
 

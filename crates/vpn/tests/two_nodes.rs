@@ -235,3 +235,37 @@ fn mac_moving_to_another_node_gets_a_higher_sequence_number() {
         IpAddr::from([10, 0, 0, 2])
     );
 }
+
+#[test]
+fn evpn_mac_routes_carry_hash_order_and_local_pref_as_the_originals() {
+    let mut a = node([10, 0, 0, 1], [10, 0, 0, 2]);
+    let mut body = evpn_body("tapa", "52:54:00:00:00:0a", "10.1.0.10/24");
+    body["lb_consistent_hash_order"] = json!(4);
+    body["local_pref"] = json!(300);
+    let out = attach(&mut a, body);
+    let attrs =
+        out.peers
+            .iter()
+            .find_map(|c| match &c.advert {
+                Advert::Announce {
+                    nlri:
+                        bagpipe_wire::nlri::Nlri::Evpn(
+                            bagpipe_wire::nlri::EvpnRoute::MacIpAdvertisement { .. },
+                        ),
+                    attrs,
+                    ..
+                } => Some(attrs.clone()),
+                _ => None,
+            })
+            .expect("a MAC/IP route");
+    assert_eq!(attrs.local_pref(), Some(300));
+    let comms: Vec<String> = attrs
+        .ext_communities()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        comms,
+        ["target:64512:1", "encap:VXLAN", "consistentHashSortOrder:4"]
+    );
+}

@@ -48,8 +48,7 @@ impl VpnManager {
                 let md = inst.macs.get(&ep.mac)?;
                 Some(evi::mac_route(
                     inst,
-                    ep.mac,
-                    ep.ip.map(|i| i.addr),
+                    ep,
                     md.mobility_seq,
                     self.config.local_address,
                 ))
