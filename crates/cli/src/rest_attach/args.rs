@@ -93,7 +93,7 @@ pub struct Args {
         value_name = "RT"
     )]
     pub readv_from_rts: Vec<String>,
-    /// ...with this route target (with --readv-from-rt)
+    /// Re-advertise the routes of --readv-from-rt with this route target
     #[arg(
         long = "readv-to-rt",
         visible_alias = "readvertise-to-rt",
@@ -102,7 +102,7 @@ pub struct Args {
     pub readv_to_rts: Vec<String>,
 
     /// Route target of the FlowSpec routes that attract the traffic matching the
-    /// classifier into this VRF, from any VRF importing it
+    /// classifier into this VRF, from any VRF importing it (can be repeated)
     #[arg(long = "redirect-rts", value_name = "RT")]
     pub redirect_rts: Vec<String>,
     /// Traffic classifier: source prefix

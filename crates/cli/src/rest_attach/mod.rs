@@ -71,8 +71,14 @@ fn run_plan(mut plan: Plan, url: &str) -> Result<(), String> {
         (&plan.ovs_bridge, &request.local_port.linuxif, plan.attach)
     {
         println!("pre-plugging {port} into {bridge}");
-        run(&["ovs-vsctl", "del-port", bridge, port], OnFailure::Warn)?;
-        run(&["ovs-vsctl", "add-port", bridge, port], OnFailure::Stop)?;
+        run(
+            &format!("ovs-vsctl del-port {bridge} {port}"),
+            OnFailure::Warn,
+        )?;
+        run(
+            &format!("ovs-vsctl add-port {bridge} {port}"),
+            OnFailure::Stop,
+        )?;
     }
 
     let json = request.to_json();
@@ -97,7 +103,10 @@ fn run_plan(mut plan: Plan, url: &str) -> Result<(), String> {
 /// left it; on a refused detach nothing is touched, so that it can be retried).
 fn unplug(plan: &Plan) -> Result<(), String> {
     if let (Some(bridge), Some(port)) = (&plan.ovs_bridge, &plan.request.local_port.linuxif) {
-        run(&["ovs-vsctl", "del-port", bridge, port], OnFailure::Warn)?;
+        run(
+            &format!("ovs-vsctl del-port {bridge} {port}"),
+            OnFailure::Warn,
+        )?;
     }
     if let Some(ns) = &plan.netns {
         ns.unplug()?;

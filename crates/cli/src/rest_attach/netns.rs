@@ -60,48 +60,34 @@ impl NetnsPort {
     /// Creates the namespace and the veth pair, and configures the inner end.
     pub fn plug(&self, ip: &str, gateway: &str, mac: Option<&str>) -> Result<(), String> {
         println!("Will plug local namespace {} into network", self.netns);
-        let ns = self.netns.as_str();
-        run(&["ip", "netns", "add", ns], OnFailure::Warn)?;
-        let ns_if = self.ns_if.as_str();
+        run(&format!("ip netns add {}", self.netns), OnFailure::Warn)?;
+        let ns_if = &self.ns_if;
         match self.vlan {
             Some(vlan) => {
                 self.veth_pair(NS_RAW_INTERFACE)?;
-                let vlan = vlan.to_string();
                 self.in_ns(
-                    &[
-                        "ip",
-                        "link",
-                        "add",
-                        "link",
-                        NS_RAW_INTERFACE,
-                        "name",
-                        ns_if,
-                        "type",
-                        "vlan",
-                        "id",
-                        &vlan,
-                    ],
+                    &format!(
+                        "ip link add link {NS_RAW_INTERFACE} name {ns_if} type vlan id {vlan}"
+                    ),
                     OnFailure::Stop,
                 )?;
-                self.in_ns(&["ip", "link", "set", ns_if, "up"], OnFailure::Stop)?;
+                self.in_ns(&format!("ip link set {ns_if} up"), OnFailure::Stop)?;
             }
             None => self.veth_pair(ns_if)?,
         }
         if let Some(mac) = mac {
             self.in_ns(
-                &["ip", "link", "set", ns_if, "address", mac],
+                &format!("ip link set {ns_if} address {mac}"),
                 OnFailure::Stop,
             )?;
         }
-        self.in_ns(&["ip", "addr", "add", ip, "dev", ns_if], OnFailure::Warn)?;
+        self.in_ns(&format!("ip addr add {ip} dev {ns_if}"), OnFailure::Warn)?;
         self.in_ns(
-            &[
-                "ip", "route", "add", "default", "dev", ns_if, "via", gateway,
-            ],
+            &format!("ip route add default dev {ns_if} via {gateway}"),
             OnFailure::Warn,
         )?;
         self.in_ns(
-            &["ip", "link", "set", ns_if, "mtu", NS_SIDE_MTU],
+            &format!("ip link set {ns_if} mtu {NS_SIDE_MTU}"),
             OnFailure::Warn,
         )?;
         Ok(())
@@ -110,50 +96,36 @@ impl NetnsPort {
     /// A fresh veth pair between `host_if` and `inner` in the namespace; an old one of the
     /// same names goes first, out of OVS too, or OVS would take the new one back.
     fn veth_pair(&self, inner: &str) -> Result<(), String> {
-        let host = self.host_if.as_str();
-        self.in_ns(&["ip", "link", "delete", inner], OnFailure::Ignore)?;
-        run(&["ovs-vsctl", "del-port", host], OnFailure::Ignore)?;
-        run(&["ip", "link", "delete", host], OnFailure::Ignore)?;
+        let (host, ns) = (&self.host_if, &self.netns);
+        self.in_ns(&format!("ip link delete {inner}"), OnFailure::Ignore)?;
+        run(&format!("ovs-vsctl del-port {host}"), OnFailure::Ignore)?;
+        run(&format!("ip link delete {host}"), OnFailure::Ignore)?;
         run(
-            &[
-                "ip",
-                "link",
-                "add",
-                host,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                inner,
-                "netns",
-                &self.netns,
-                "mtu",
-                VETH_MTU,
-            ],
+            &format!("ip link add {host} type veth peer name {inner} netns {ns} mtu {VETH_MTU}"),
             OnFailure::Warn,
         )?;
-        run(&["ip", "link", "set", "dev", host, "up"], OnFailure::Stop)?;
+        run(&format!("ip link set dev {host} up"), OnFailure::Stop)?;
         run(
-            &["ip", "link", "set", "dev", host, "mtu", VPN_SIDE_MTU],
+            &format!("ip link set dev {host} mtu {VPN_SIDE_MTU}"),
             OnFailure::Stop,
         )?;
-        self.in_ns(&["ip", "link", "set", "dev", inner, "up"], OnFailure::Stop)?;
+        self.in_ns(&format!("ip link set dev {inner} up"), OnFailure::Stop)?;
         Ok(())
     }
 
     /// The MAC address of the inner end, as the port's MAC when `--mac` is not given.
     pub fn mac(&self) -> Result<String, String> {
         let path = format!("/sys/class/net/{}/address", self.ns_if);
-        let out = self.in_ns(&["cat", &path], OnFailure::Stop)?;
+        let out = self.in_ns(&format!("cat {path}"), OnFailure::Stop)?;
         Ok(out.lines().next().unwrap_or_default().trim().to_owned())
     }
 
     /// Removes the veth pair (the inner end, and a VLAN device on it, go with the outer
     /// one), then the namespace if only its loopback is left: it may be the user's own.
     pub fn unplug(&self) -> Result<(), String> {
-        run(&["ip", "link", "delete", &self.host_if], OnFailure::Warn)?;
+        run(&format!("ip link delete {}", self.host_if), OnFailure::Warn)?;
         let links = run(
-            &["ip", "-n", &self.netns, "-o", "link", "show"],
+            &format!("ip -n {} -o link show", self.netns),
             OnFailure::Warn,
         )?;
         let others = links
@@ -161,25 +133,23 @@ impl NetnsPort {
             .filter(|l| l.split(": ").nth(1).is_some_and(|name| name != "lo"))
             .count();
         if !links.is_empty() && others == 0 {
-            run(&["ip", "netns", "delete", &self.netns], OnFailure::Warn)?;
+            run(&format!("ip netns delete {}", self.netns), OnFailure::Warn)?;
         }
         Ok(())
     }
 
-    fn in_ns(&self, argv: &[&str], on_failure: OnFailure) -> Result<String, String> {
-        let full: Vec<&str> = ["ip", "netns", "exec", self.netns.as_str()]
-            .iter()
-            .chain(argv)
-            .copied()
-            .collect();
-        run(&full, on_failure)
+    fn in_ns(&self, command: &str, on_failure: OnFailure) -> Result<String, String> {
+        run(
+            &format!("ip netns exec {} {command}", self.netns),
+            on_failure,
+        )
     }
 }
 
 /// Fails unless interface `name` exists (the original checked the port it was about to
 /// attach or detach).
 pub fn check_link(name: &str) -> Result<(), String> {
-    run(&["ip", "link", "show", name], OnFailure::Stop).map(drop)
+    run(&format!("ip link show {name}"), OnFailure::Stop).map(drop)
 }
 
 #[cfg(test)]

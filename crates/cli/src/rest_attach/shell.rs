@@ -14,28 +14,28 @@ pub enum OnFailure {
     Ignore,
 }
 
-/// Runs `argv`; returns its standard output, or why it failed when that stops the work.
-pub fn run(argv: &[&str], on_failure: OnFailure) -> Result<String, String> {
-    let shown = argv.join(" ");
+/// Runs `command`, a program and its arguments separated by spaces (as the original's
+/// shell commands: no argument of ours has a space); returns its standard output, or why
+/// it failed when that stops the work.
+pub fn run(command: &str, on_failure: OnFailure) -> Result<String, String> {
+    let argv: Vec<&str> = command.split_whitespace().collect();
     // SAFETY: geteuid has no preconditions and cannot fail.
     let root = unsafe { libc::geteuid() } == 0;
-    let mut command = if root {
-        Command::new(argv[0])
+    let (program, args) = if root {
+        (argv[0], &argv[1..])
     } else {
-        let mut sudo = Command::new("sudo");
-        sudo.arg(argv[0]);
-        sudo
+        ("sudo", &argv[..])
     };
-    let failure = match command.args(&argv[1..]).output() {
+    let failure = match Command::new(program).args(args).output() {
         Ok(out) if out.status.success() => {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
         Ok(out) => format!(
-            "Exit code {} when running '{shown}': {}",
+            "Exit code {} when running '{command}': {}",
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stderr).trim()
         ),
-        Err(e) => format!("cannot run '{shown}': {e}"),
+        Err(e) => format!("cannot run '{command}': {e}"),
     };
     match on_failure {
         OnFailure::Stop => Err(failure),
