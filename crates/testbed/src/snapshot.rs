@@ -16,7 +16,7 @@ pub fn kernel_state(ns: &str) -> String {
         links,
         fdb,
         ip(ns, "neigh show nud permanent"),
-        stable(&ip(ns, "addr show")),
+        without_kernel_multicast(&stable(&ip(ns, "addr show"))),
         ip(ns, "-4 route show table all"),
         without_kernel_multicast(&ip(ns, "-6 route show table all")),
         ip(ns, "-4 rule show"),
@@ -45,14 +45,16 @@ pub fn stable(text: &str) -> String {
         .collect()
 }
 
-/// Multicast group entries (`33:33:…`, `01:00:5e:…` FDB entries; `multicast` and
-/// `anycast` routes) that the kernel adds by itself, asynchronously, as IPv6 configures an
-/// interface: never ours, and not stable between two snapshots a moment apart.
+/// What the kernel adds by itself, asynchronously, as IPv6 configures an interface:
+/// multicast group entries (`33:33:…`, `01:00:5e:…` FDB entries; `multicast` and `anycast`
+/// routes) and link-local addresses and their routes (once duplicate address detection
+/// ends). Never ours, and not stable between two snapshots a moment apart.
 fn kernel_multicast(line: &str) -> bool {
     line.starts_with("33:33:")
         || line.starts_with("01:00:5e:")
         || line.starts_with("multicast ")
         || line.starts_with("anycast ")
+        || line.contains("fe80:")
 }
 
 fn without_kernel_multicast(text: &str) -> String {
