@@ -16,7 +16,8 @@ pub fn kernel_state(ns: &str) -> String {
         links,
         fdb,
         ip(ns, "neigh show nud permanent"),
-        without_kernel_multicast(&stable(&ip(ns, "addr show"))),
+        // One line per address, so that leaving one out leaves out all of it.
+        without_kernel_multicast(&stable(&ip(ns, "-o addr show"))),
         ip(ns, "-4 route show table all"),
         without_kernel_multicast(&ip(ns, "-6 route show table all")),
         ip(ns, "-4 rule show"),
