@@ -142,7 +142,12 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     d.attach(
         json!({"vpn_instance_id": "net1", "vpn_type": "evpn", "import_rt": ["64512:31"],
                     "export_rt": ["64512:31"], "local_port": {"linuxif": "tap1"},
-                    "mac_address": "52:54:00:00:31:01", "ip_address": "10.31.0.5/24"}),
+                    "mac_address": "52:54:00:00:31:01", "ip_address": "10.31.0.5/24",
+                    "vni": 5031}),
+    );
+    assert_eq!(
+        d.lg("vpns/instances_per_vni"),
+        json!({"5031": {"name": "EVI-1", "external_instance_id": "net1"}})
     );
     let stitched = json!({"vpn_instance_id": "vrf1", "vpn_type": "ipvpn", "import_rt": ["64512:32"],
         "export_rt": ["64512:32"], "local_port": {"evpn": {"id": "net1"}},

@@ -26,9 +26,12 @@ impl VpnManager {
         let Some(inst) = self.instances.get(ext) else {
             return;
         };
+        // Most instances derive nothing: spare them a walk over their received routes at
+        // every route event.
+        let derives = inst.options.readvertise.is_some() || inst.options.attract.is_some();
         let wanted = match &inst.imports {
-            Imports::Vrf(i) => readvertise::derived_routes(inst, i, &self.config),
-            Imports::Evi(_) => HashMap::new(),
+            Imports::Vrf(i) if derives => readvertise::derived_routes(inst, i, &self.config),
+            _ => HashMap::new(),
         };
         if wanted == inst.derived {
             return;
