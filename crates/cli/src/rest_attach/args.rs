@@ -6,7 +6,9 @@
 //! prefix, and of `--attach`/`--detach` (or `--advertise-subnet`/`--advertise-singleton`)
 //! the last one given wins.
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use bagpipe_vpn::request::{Direction, VpnType};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{ArgGroup, Parser};
 
 /// The original tool's placeholder id, which it replaced with `<network-type>-bagpipe-test`.
 pub const DEFAULT_VPN_INSTANCE_ID: &str = "bagpipe-test";
@@ -29,7 +31,7 @@ pub struct Args {
     pub detach: bool,
 
     /// Network type
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = vpn_type())]
     pub network_type: VpnType,
     /// Id of the VPN instance ("bagpipe-test" means <network-type>-bagpipe-test)
     #[arg(long, default_value = DEFAULT_VPN_INSTANCE_ID)]
@@ -40,7 +42,7 @@ pub struct Args {
     #[arg(long)]
     pub port: String,
     /// Direction of the local port in the VPN
-    #[arg(long, value_enum, default_value = "both")]
+    #[arg(long, value_parser = direction(), default_value = "both")]
     pub direction: Direction,
     /// Route target, imported and exported (can be repeated) [default: 64512:512 for
     /// ipvpn, 64512:513 for evpn, when no route target option is given]
@@ -150,36 +152,29 @@ pub struct Args {
     pub api_port: Option<u16>,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VpnType {
-    Ipvpn,
-    Evpn,
+/// A parser accepting the names (`as_str`) of `values`, so that the names are the ones
+/// the daemon's request types use.
+fn one_of<T: Copy + Send + Sync + 'static>(
+    values: &'static [T],
+    name: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(values.iter().map(|v| name(*v))).map(move |s| {
+        *values
+            .iter()
+            .find(|v| name(**v) == s)
+            .expect("a possible value")
+    })
 }
 
-impl VpnType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VpnType::Ipvpn => "ipvpn",
-            VpnType::Evpn => "evpn",
-        }
-    }
+fn vpn_type() -> impl TypedValueParser<Value = VpnType> {
+    one_of(&[VpnType::Ipvpn, VpnType::Evpn], VpnType::as_str)
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    ToPort,
-    FromPort,
-    Both,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::ToPort => "to-port",
-            Direction::FromPort => "from-port",
-            Direction::Both => "both",
-        }
-    }
+fn direction() -> impl TypedValueParser<Value = Direction> {
+    one_of(
+        &[Direction::ToPort, Direction::FromPort, Direction::Both],
+        Direction::as_str,
+    )
 }
 
 #[cfg(test)]

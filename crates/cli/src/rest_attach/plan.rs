@@ -2,7 +2,9 @@
 //! anything is done (the original found some mistakes only after creating the namespace).
 
 use super::address::{default_gateway, with_default_length};
-use super::args::{Args, VpnType, DEFAULT_VPN_INSTANCE_ID};
+use bagpipe_vpn::request::VpnType;
+
+use super::args::{Args, DEFAULT_VPN_INSTANCE_ID};
 use super::body::{
     AttractTraffic, Classifier, EvpnRef, LocalPort, OvsPort, PortRequest, Readvertise,
 };
