@@ -1,9 +1,9 @@
 //! What one run of `bagpipe-rest-attach` will do, worked out from the command line before
 //! anything is done (the original found some mistakes only after creating the namespace).
 
-use super::address::{default_gateway, with_default_length};
 use bagpipe_vpn::request::VpnType;
 
+use super::address::{default_gateway, with_default_length};
 use super::args::{Args, DEFAULT_VPN_INSTANCE_ID};
 use super::body::{
     AttractTraffic, Classifier, EvpnRef, LocalPort, OvsPort, PortRequest, Readvertise,
@@ -29,17 +29,7 @@ impl Plan {
     /// The plan, or a usage error.
     pub fn new(args: &Args) -> Result<Plan, String> {
         let vpn_type = args.network_type;
-        let rts = if args.route_targets.is_empty()
-            && args.import_only_rts.is_empty()
-            && args.export_only_rts.is_empty()
-        {
-            vec![match vpn_type {
-                VpnType::Ipvpn => "64512:512".to_owned(),
-                VpnType::Evpn => "64512:513".to_owned(),
-            }]
-        } else {
-            args.route_targets.clone()
-        };
+        let (import_rt, export_rt) = route_targets(args);
         let ip = with_default_length(&args.ip);
         let (gateway_ip, chosen_gateway) = match &args.gateway_ip {
             Some(g) => (g.clone(), false),
@@ -80,8 +70,8 @@ impl Plan {
         };
 
         let request = PortRequest {
-            import_rt: [&rts[..], &args.import_only_rts].concat(),
-            export_rt: [&rts[..], &args.export_only_rts].concat(),
+            import_rt,
+            export_rt,
             local_port,
             vpn_instance_id,
             vpn_type: vpn_type.as_str(),
@@ -107,6 +97,26 @@ impl Plan {
             ovs_bridge,
         })
     }
+}
+
+/// The import and export route targets: `--rt` with `--import-rt` / `--export-rt`, or the
+/// original's default for the network type when none of them is given.
+fn route_targets(args: &Args) -> (Vec<String>, Vec<String>) {
+    let both = if args.route_targets.is_empty()
+        && args.import_only_rts.is_empty()
+        && args.export_only_rts.is_empty()
+    {
+        vec![match args.network_type {
+            VpnType::Ipvpn => "64512:512".to_owned(),
+            VpnType::Evpn => "64512:513".to_owned(),
+        }]
+    } else {
+        args.route_targets.clone()
+    };
+    (
+        [&both[..], &args.import_only_rts].concat(),
+        [&both[..], &args.export_only_rts].concat(),
+    )
 }
 
 /// The `local_port` of the request, and the OVS bridge to pre-plug it into if any.
