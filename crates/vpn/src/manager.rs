@@ -367,7 +367,7 @@ impl VpnManager {
             };
             match &mut inst.imports {
                 Imports::Evi(i) => i.apply(path, removed, local),
-                Imports::Vrf(i) => i.apply(path, removed, local),
+                Imports::Vrf(i) => i.apply(path, removed),
             }
             self.touch(&ext);
         }

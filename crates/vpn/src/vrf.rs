@@ -166,11 +166,10 @@ fn router_mac_of(attrs: &AttributeSet) -> Option<MacAddress> {
 }
 
 impl VrfImports {
-    /// Records a path (or its removal). VPN paths whose next hop is this node (another VRF
-    /// of this node) are ignored: traffic to them never leaves the node.
-    pub fn apply(&mut self, path: ReceivedPath, removed: bool, local: IpAddr) {
+    /// Records a path (or its removal).
+    pub fn apply(&mut self, path: ReceivedPath, removed: bool) {
         match &path.nlri {
-            Nlri::Vpn(v) if removed || path.next_hop() != Some(local) => {
+            Nlri::Vpn(v) => {
                 let prefix = v.prefix;
                 update(&mut self.prefixes, prefix, path, removed);
             }
@@ -251,11 +250,15 @@ fn consistent_hash_order(attrs: &AttributeSet) -> u32 {
 fn next_hops(
     inst: &Instance,
     group: &HashMap<PathId, ReceivedPath>,
-    encap: Encapsulation,
+    config: &VpnConfig,
 ) -> Vec<RemoteNextHop> {
+    let encap = config.ipvpn_encapsulation;
+    // Routes of this node's other VRFs are kept for readvertisement, but their traffic never
+    // leaves the node: no tunnel to ourselves.
     let usable: Vec<&ReceivedPath> = group
         .values()
         .filter(|p| inst.is_imported(&p.attrs))
+        .filter(|p| p.next_hop() != Some(config.local_address))
         .filter(|p| encapsulation_of(&p.attrs).unwrap_or(Encapsulation::Mpls) == encap)
         .collect();
     let mut hops: Vec<(u32, RemoteNextHop)> = best_set(usable)
@@ -315,7 +318,7 @@ pub fn dataplane_state(
     let routes = imports
         .prefixes
         .iter()
-        .map(|(prefix, group)| (*prefix, next_hops(inst, group, config.ipvpn_encapsulation)))
+        .map(|(prefix, group)| (*prefix, next_hops(inst, group, config)))
         .filter(|(_, hops)| !hops.is_empty())
         .collect();
     VrfState {

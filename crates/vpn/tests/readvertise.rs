@@ -210,3 +210,19 @@ fn readvertise_given_on_a_later_attach_is_taken() {
     let subs = &net.instance(1, "sf").subscriptions;
     assert!(subs.contains(&(bagpipe_wire::Family::VPNV4, rt("64512:3"))));
 }
+
+#[test]
+fn a_destination_on_the_service_functions_node_is_readvertised_too() {
+    let mut net = net();
+    net.attach(1, destination());
+    let prefix = "10.10.0.5/32".parse().unwrap();
+    assert_eq!(
+        net.vrf(2, "client").routes[&prefix][0].pe,
+        IpAddr::V4(address(1))
+    );
+    // The destination VRF's own node does not tunnel to itself.
+    let mut both = sf_port("tapsf1", 20, json!({}));
+    both["import_rt"] = json!(["64512:1", "64512:3"]);
+    net.attach(1, both);
+    assert!(!net.vrf(1, "sf").routes.contains_key(&prefix));
+}
