@@ -4,10 +4,11 @@
 //! networking-sfc agents use it). With `attract_traffic`, `attract.rs` advertises other
 //! routes instead.
 //!
-//! Like the original, the routes computed here are a function of the instance's state (its
-//! ports and received routes): the manager announces what changed and withdraws what is gone.
-//! Route target records (draft-ietf-bess-service-chaining §2.2, extended community sub-type
-//! 0x13) carry the targets a route had before being readvertised; a route already readvertised
+//! The original advertised and withdrew these routes as each port and route came and went;
+//! here they are a function of the instance's state (its ports and received routes), and the
+//! manager announces what changed and withdraws what is gone, which cannot drift. Per prefix,
+//! the best of the routes to readvertise is the one readvertised. Route target records
+//! (draft-ietf-bess-service-chaining, extended community sub-type 0x13) carry the targets a route had before being readvertised; a route already readvertised
 //! toward our "to" targets is not readvertised again, which ends loops of readvertising VRFs.
 
 use std::collections::{BTreeSet, HashMap};
