@@ -13,9 +13,9 @@ fn looking_glass(daemon: &Daemon, path: &[&str]) -> Run {
     run_tool(TOOL, &[&server[..], path].concat())
 }
 
-/// A VRF and an EVI with one port each.
-fn known_state() -> Daemon {
-    let daemon = Daemon::start("127.0.41.1", 20100, 20101);
+/// A daemon with a VRF and an EVI with one port each (each test its own address and ports).
+fn known_state(address: &str, api_port: u16) -> Daemon {
+    let daemon = Daemon::start(address, api_port, api_port + 1);
     daemon.attach(json!({
         "vpn_instance_id": "bpc-lg-vrf", "vpn_type": "ipvpn", "local_port": {"linuxif": "tap-lg-1"},
         "mac_address": "52:54:00:41:00:01", "ip_address": "10.41.0.1/24",
@@ -31,7 +31,7 @@ fn known_state() -> Daemon {
 
 #[test]
 fn prints_a_known_state() {
-    let daemon = known_state();
+    let daemon = known_state("127.0.41.1", 20100);
     let printed = |path: &[&str]| {
         let run = looking_glass(&daemon, path);
         assert_eq!(run.code, Some(0), "{path:?}: {}{}", run.stdout, run.stderr);
@@ -66,7 +66,7 @@ fn prints_a_known_state() {
 
 #[test]
 fn recurses_below_the_node_only() {
-    let daemon = known_state();
+    let daemon = known_state("127.0.41.17", 20120);
     let run = looking_glass(&daemon, &["--recurse", "vpns", "instances", "bpc-lg-vrf"]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     let text = run.stdout;

@@ -38,14 +38,8 @@ pub fn daemon_binary() -> &'static PathBuf {
         }
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bagpipe-bgp-build");
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "bagpipe-daemon",
-                "--bin",
-                "bagpipe-bgp",
-            ])
+            .args(["build", "--quiet", "--locked", "-p", "bagpipe-daemon"])
+            .args(["--bin", "bagpipe-bgp"])
             .arg("--target-dir")
             .arg(&target)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
