@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
+use bagpipe_wire::attr::{code, AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
 use bagpipe_wire::message::Update;
 use bagpipe_wire::nlri::{Nlri, RtcNlri};
 use bagpipe_wire::{Family, RouteTarget};
@@ -797,7 +797,15 @@ impl RouteTable {
         let mut announced = update.announced().peekable();
         if announced.peek().is_some() {
             let (_, nh, _) = *announced.peek().expect("peeked");
-            let attrs = AttributeSet::new(nh, update.attributes.clone());
+            // Only what the set keeps: cloning MP_REACH_NLRI would copy every NLRI of the
+            // UPDATE just to drop them.
+            let kept = update
+                .attributes
+                .iter()
+                .filter(|a| !matches!(a.code(), code::MP_REACH_NLRI | code::MP_UNREACH_NLRI))
+                .cloned()
+                .collect();
+            let attrs = AttributeSet::new(nh, kept);
             // RFC 4456 §8 and RFC 4271 §9.1.2: our own reflected routes and AS loops are
             // ignored, as withdrawals.
             let looped = attrs.originator_id() == Some(st.config.router_id)
