@@ -86,8 +86,11 @@ pub fn vpn_route(
 ) -> (Nlri, AttributeSet) {
     let encap = config.ipvpn_encapsulation;
     let label = match encap {
-        // RFC 9012 / RFC 8365 style: the VNI in the label field.
-        Encapsulation::Vxlan => Label::vni(inst.label),
+        // A VPN NLRI's label field is an MPLS label stack entry (RFC 8277 §2): the VNI goes in
+        // the label value, with the bottom-of-stack bit (as the original sent it). A raw
+        // 24-bit VNI makes receivers (ours, GoBGP) read on into the RD whenever its lowest
+        // bit is 0, and reset the session.
+        Encapsulation::Vxlan => Label::mpls(inst.label, true),
         _ => Label::mpls(via.mac_label, true),
     };
     let nlri = Nlri::Vpn(VpnPrefix::new(via.rd, label, prefix));
@@ -268,11 +271,7 @@ fn next_hops(
             let label = v.label()?;
             let hop = RemoteNextHop {
                 pe: p.next_hop()?,
-                label: if encap == Encapsulation::Vxlan {
-                    label.raw()
-                } else {
-                    label.mpls_value()
-                },
+                label: label.mpls_value(),
                 encapsulation: encap,
                 router_mac: router_mac_of(&p.attrs),
             };
