@@ -13,18 +13,20 @@ fn looking_glass(daemon: &Daemon, path: &[&str]) -> Run {
     run_tool(TOOL, &[&server[..], path].concat())
 }
 
-/// A daemon with a VRF and an EVI with one port each (each test its own address and ports).
+/// A daemon with an EVI and a VRF with one port each (each test its own address and ports),
+/// created in the order of their ids, so that they are listed in that order whether the
+/// daemon lists them by id or by creation.
 fn known_state(address: &str, api_port: u16) -> Daemon {
     let daemon = Daemon::start(address, api_port, api_port + 1);
-    daemon.attach(json!({
-        "vpn_instance_id": "bpc-lg-vrf", "vpn_type": "ipvpn", "local_port": {"linuxif": "tap-lg-1"},
-        "mac_address": "52:54:00:41:00:01", "ip_address": "10.41.0.1/24",
-        "gateway_ip": "10.41.0.254", "import_rt": ["64512:4101"], "export_rt": ["64512:4101"]
-    }));
     daemon.attach(json!({
         "vpn_instance_id": "bpc-lg-evi", "vpn_type": "evpn", "local_port": {"linuxif": "tap-lg-2"},
         "mac_address": "52:54:00:41:00:02", "ip_address": "10.41.1.2/24",
         "import_rt": ["64512:4102"], "export_rt": ["64512:4102", "64512:4103"]
+    }));
+    daemon.attach(json!({
+        "vpn_instance_id": "bpc-lg-vrf", "vpn_type": "ipvpn", "local_port": {"linuxif": "tap-lg-1"},
+        "mac_address": "52:54:00:41:00:01", "ip_address": "10.41.0.1/24",
+        "gateway_ip": "10.41.0.254", "import_rt": ["64512:4101"], "export_rt": ["64512:4101"]
     }));
     daemon
 }
@@ -41,7 +43,7 @@ fn prints_a_known_state() {
     // A list of links: each id, `(...)` for the link, then the other fields.
     assert_eq!(
         printed(&["vpns", "instances"]),
-        "* bpc-lg-evi (...)\n  name: EVI-2\n* bpc-lg-vrf (...)\n  name: VRF-1\n"
+        "* bpc-lg-evi (...)\n  name: EVI-1\n* bpc-lg-vrf (...)\n  name: VRF-2\n"
     );
     // An object of lists.
     assert_eq!(
