@@ -9,6 +9,7 @@
 pub mod decision;
 mod export;
 pub mod family;
+mod hash;
 mod interner;
 mod outputs;
 mod route_table;

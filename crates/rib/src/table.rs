@@ -9,6 +9,7 @@ use smallvec::SmallVec;
 
 use crate::decision::{best_index, Candidate};
 use crate::family::AddressFamily;
+use crate::hash::FastState;
 use crate::source::{PathOrigin, SourceId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +57,13 @@ impl<D: PartialEq> Change<D> {
 pub type Paths<D> = SmallVec<[Path<D>; 1]>;
 
 pub struct Table<F: AddressFamily> {
-    routes: HashMap<F::Key, Paths<F::Data>>,
+    routes: HashMap<F::Key, Paths<F::Data>, FastState>,
 }
 
 impl<F: AddressFamily> Default for Table<F> {
     fn default() -> Self {
         Table {
-            routes: HashMap::new(),
+            routes: HashMap::default(),
         }
     }
 }
