@@ -26,15 +26,23 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Opt
     }
 }
 
-/// The `bagpipe-bgp` binary: `$BAGPIPE_BGP` if set, else built by cargo. A test cannot name
-/// another package's binary (`CARGO_BIN_EXE_*` is per package), and building it into the
-/// workspace's own target directory would replace the binary the daemon's tests are running
-/// (with other features), so it is built in this package's test scratch directory.
+/// The `bagpipe-bgp` binary: `$BAGPIPE_BGP` if set; else the one cargo built beside this
+/// test when it ran the workspace's tests (`cargo test --workspace` and nextest build every
+/// package's binaries before running any test); else built by cargo in this package's test
+/// scratch directory. A test cannot name another package's binary (`CARGO_BIN_EXE_*` is per
+/// package).
 pub fn daemon_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         if let Some(path) = std::env::var_os("BAGPIPE_BGP") {
             return path.into();
+        }
+        // target/<profile>/deps/<this test> → target/<profile>/bagpipe-bgp
+        let beside = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.join("bagpipe-bgp")));
+        if let Some(path) = beside.filter(|p| built_after_sources(p)) {
+            return path;
         }
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bagpipe-bgp-build");
         let status = Command::new(env!("CARGO"))
@@ -48,6 +56,19 @@ pub fn daemon_binary() -> &'static PathBuf {
         assert!(status.success(), "building bagpipe-bgp failed");
         target.join("debug/bagpipe-bgp")
     })
+}
+
+/// Whether the binary at `path` exists and is newer than this test executable's build: a
+/// stale one (built before the sources changed) is not used.
+fn built_after_sources(path: &std::path::Path) -> bool {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (
+        modified(path),
+        std::env::current_exe().ok().as_deref().and_then(modified),
+    ) {
+        (Some(binary), Some(test)) => binary + Duration::from_secs(600) >= test,
+        _ => false,
+    }
 }
 
 /// A `bagpipe-bgp` process (no BGP peer, dummy dataplanes) with its API on
