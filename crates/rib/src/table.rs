@@ -1,6 +1,7 @@
 //! The routes of one address family: for each route key, the paths received from each source
 //! (Adj-RIB-In of every peer and the local routes, in one map), stored compactly.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -54,7 +55,61 @@ impl<D: PartialEq> Change<D> {
     }
 }
 
-pub type Paths<D> = SmallVec<[Path<D>; 1]>;
+/// The paths of one route. Nearly every route has exactly one: it is stored in the map entry
+/// itself, and a route with several keeps them in an allocation of their own. A VPNv4 entry
+/// (13-octet key) is thus 40 octets, where a `SmallVec<[Path; 1]>` made it 48 — a sixth of
+/// the memory of a large table.
+#[derive(Debug)]
+pub enum Paths<D> {
+    One(Path<D>),
+    /// Two or more.
+    Many(Box<Vec<Path<D>>>),
+}
+
+impl<D> Paths<D> {
+    pub fn as_slice(&self) -> &[Path<D>] {
+        match self {
+            Paths::One(p) => std::slice::from_ref(p),
+            Paths::Many(v) => v,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Path<D>] {
+        match self {
+            Paths::One(p) => std::slice::from_mut(p),
+            Paths::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, path: Path<D>) {
+        match self {
+            Paths::Many(v) => v.push(path),
+            Paths::One(_) => {
+                let Paths::One(first) =
+                    std::mem::replace(self, Paths::Many(Box::new(Vec::with_capacity(2))))
+                else {
+                    unreachable!("matched One")
+                };
+                if let Paths::Many(v) = self {
+                    v.extend([first, path]);
+                }
+            }
+        }
+    }
+
+    /// Removes path `i` of a route that has several; one left goes back inline.
+    fn remove_one_of_many(&mut self, i: usize) -> Path<D> {
+        let Paths::Many(v) = self else {
+            unreachable!("a route with one path is removed from the map instead")
+        };
+        let old = v.remove(i);
+        if v.len() == 1 {
+            let last = v.pop().expect("one left");
+            *self = Paths::One(last);
+        }
+        old
+    }
+}
 
 pub struct Table<F: AddressFamily> {
     routes: HashMap<F::Key, Paths<F::Data>, FastState>,
@@ -109,7 +164,7 @@ impl<F: AddressFamily> Table<F> {
     }
 
     pub fn get(&self, key: &F::Key) -> Option<&[Path<F::Data>]> {
-        self.routes.get(key).map(|p| p.as_slice())
+        self.routes.get(key).map(Paths::as_slice)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&F::Key, &[Path<F::Data>])> {
@@ -123,9 +178,22 @@ impl<F: AddressFamily> Table<F> {
         path: Path<F::Data>,
         origin_of: &dyn Fn(SourceId) -> PathOrigin,
     ) -> Change<F::Data> {
-        let paths = self.routes.entry(key).or_default();
-        let best_before = best(paths, origin_of).cloned();
+        let paths = match self.routes.entry(key) {
+            Entry::Vacant(v) => {
+                // A new route (the common case while a table fills): its only path is best.
+                v.insert(Paths::One(path.clone()));
+                return Change {
+                    old: None,
+                    best_before: None,
+                    best_after: Some(path.clone()),
+                    new: Some(path),
+                };
+            }
+            Entry::Occupied(o) => o.into_mut(),
+        };
+        let best_before = best(paths.as_slice(), origin_of).cloned();
         let old = match paths
+            .as_mut_slice()
             .iter_mut()
             .find(|p| p.source == path.source && p.path_id == path.path_id)
         {
@@ -135,7 +203,7 @@ impl<F: AddressFamily> Table<F> {
                 None
             }
         };
-        let best_after = best(paths, origin_of).cloned();
+        let best_after = best(paths.as_slice(), origin_of).cloned();
         Change {
             old,
             new: Some(path),
@@ -154,14 +222,23 @@ impl<F: AddressFamily> Table<F> {
     ) -> Option<Change<F::Data>> {
         let paths = self.routes.get_mut(key)?;
         let i = paths
+            .as_slice()
             .iter()
             .position(|p| p.source == source && p.path_id == path_id)?;
-        let best_before = best(paths, origin_of).cloned();
-        let old = paths.remove(i);
-        let best_after = best(paths, origin_of).cloned();
-        if paths.is_empty() {
-            self.routes.remove(key);
+        if let Paths::One(_) = paths {
+            let Some(Paths::One(old)) = self.routes.remove(key) else {
+                unreachable!("matched One")
+            };
+            return Some(Change {
+                best_before: Some(old.clone()),
+                old: Some(old),
+                new: None,
+                best_after: None,
+            });
         }
+        let best_before = best(paths.as_slice(), origin_of).cloned();
+        let old = paths.remove_one_of_many(i);
+        let best_after = best(paths.as_slice(), origin_of).cloned();
         Some(Change {
             old: Some(old),
             new: None,
@@ -179,12 +256,13 @@ impl<F: AddressFamily> Table<F> {
         let keys: Vec<F::Key> = self
             .routes
             .iter()
-            .filter(|(k, ps)| ps.iter().any(|p| pred(k, p)))
+            .filter(|(k, ps)| ps.as_slice().iter().any(|p| pred(k, p)))
             .map(|(k, _)| k.clone())
             .collect();
         let mut out = Vec::new();
         for key in keys {
             let victims: Vec<(SourceId, u32)> = self.routes[&key]
+                .as_slice()
                 .iter()
                 .filter(|p| pred(&key, p))
                 .map(|p| (p.source, p.path_id))
@@ -201,7 +279,11 @@ impl<F: AddressFamily> Table<F> {
     /// Marks every path of `source` stale (graceful restart of that peer).
     pub fn mark_stale(&mut self, source: SourceId) {
         for paths in self.routes.values_mut() {
-            for p in paths.iter_mut().filter(|p| p.source == source) {
+            for p in paths
+                .as_mut_slice()
+                .iter_mut()
+                .filter(|p| p.source == source)
+            {
                 p.stale = true;
             }
         }
@@ -210,7 +292,60 @@ impl<F: AddressFamily> Table<F> {
     pub fn count_paths(&self, pred: impl Fn(&Path<F::Data>) -> bool) -> usize {
         self.routes
             .values()
-            .map(|ps| ps.iter().filter(|p| pred(p)).count())
+            .map(|ps| ps.as_slice().iter().filter(|p| pred(p)).count())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::family::{VpnKey, Vpnv4};
+    use bagpipe_wire::{Ipv4Prefix, Label};
+
+    fn path(source: SourceId) -> Path<Label> {
+        Path {
+            source,
+            path_id: 0,
+            stale: false,
+            data: Label::mpls(16, true),
+            attrs: Arc::new(AttributeSet::default()),
+        }
+    }
+
+    #[test]
+    fn a_vpnv4_entry_is_40_octets() {
+        assert_eq!(
+            std::mem::size_of::<(VpnKey<Ipv4Prefix>, Paths<Label>)>(),
+            40
+        );
+    }
+
+    #[test]
+    fn paths_go_out_of_line_and_back() {
+        let mut t: Table<Vpnv4> = Table::default();
+        let key = VpnKey {
+            rd: "65000:1".parse().unwrap(),
+            prefix: "10.0.0.1/32".parse().unwrap(),
+        };
+        let origin = |source| PathOrigin {
+            source,
+            kind: crate::source::OriginKind::Local,
+            router_id: std::net::Ipv4Addr::new(192, 0, 2, source as u8),
+            address: None,
+            asn: 65000,
+        };
+        let c = t.insert(key, path(1), &origin);
+        assert!(c.best_changed() && c.old.is_none());
+        t.insert(key, path(2), &origin);
+        t.insert(key, path(3), &origin);
+        assert_eq!(t.get(&key).unwrap().len(), 3);
+        t.remove(&key, 1, 0, &origin).unwrap();
+        t.remove(&key, 3, 0, &origin).unwrap();
+        assert!(matches!(t.routes[&key], Paths::One(ref p) if p.source == 2));
+        let c = t.remove(&key, 2, 0, &origin).unwrap();
+        assert!(c.best_changed() && c.best_after.is_none());
+        assert!(t.is_empty());
+        assert!(t.remove(&key, 2, 0, &origin).is_none());
     }
 }
