@@ -153,63 +153,42 @@ pub struct Rtc;
 /// FlowSpec of both AFIs, plain and VPN: the rule itself says which.
 pub struct FlowSpec;
 
-impl AddressFamily for Ipv4Unicast {
-    type Key = Ipv4Prefix;
-    type Data = ();
-    const USES_ROUTE_TARGETS: bool = false;
+/// Unicast families: the key is the prefix, of one IP version.
+macro_rules! unicast_family {
+    ($t:ty, $prefix:ty, $variant:ident, $erased:ident, $family:expr) => {
+        impl AddressFamily for $t {
+            type Key = $prefix;
+            type Data = ();
+            const USES_ROUTE_TARGETS: bool = false;
 
-    fn split(nlri: &Nlri) -> Option<(Ipv4Prefix, ())> {
-        match nlri {
-            Nlri::Unicast {
-                prefix: IpPrefix::V4(p),
-            } => Some((*p, ())),
-            _ => None,
+            fn split(nlri: &Nlri) -> Option<($prefix, ())> {
+                match nlri {
+                    Nlri::Unicast {
+                        prefix: IpPrefix::$variant(p),
+                    } => Some((*p, ())),
+                    _ => None,
+                }
+            }
+
+            fn join(key: &$prefix, _: &()) -> Nlri {
+                Nlri::Unicast {
+                    prefix: IpPrefix::$variant(*key),
+                }
+            }
+
+            fn erase(key: &$prefix) -> RouteKey {
+                RouteKey::$erased(*key)
+            }
+
+            fn family_of(_: &$prefix) -> Family {
+                $family
+            }
         }
-    }
-
-    fn join(key: &Ipv4Prefix, _: &()) -> Nlri {
-        Nlri::Unicast {
-            prefix: IpPrefix::V4(*key),
-        }
-    }
-
-    fn erase(key: &Ipv4Prefix) -> RouteKey {
-        RouteKey::Ipv4(*key)
-    }
-
-    fn family_of(_: &Ipv4Prefix) -> Family {
-        Family::IPV4_UNICAST
-    }
+    };
 }
 
-impl AddressFamily for Ipv6Unicast {
-    type Key = Ipv6Prefix;
-    type Data = ();
-    const USES_ROUTE_TARGETS: bool = false;
-
-    fn split(nlri: &Nlri) -> Option<(Ipv6Prefix, ())> {
-        match nlri {
-            Nlri::Unicast {
-                prefix: IpPrefix::V6(p),
-            } => Some((*p, ())),
-            _ => None,
-        }
-    }
-
-    fn join(key: &Ipv6Prefix, _: &()) -> Nlri {
-        Nlri::Unicast {
-            prefix: IpPrefix::V6(*key),
-        }
-    }
-
-    fn erase(key: &Ipv6Prefix) -> RouteKey {
-        RouteKey::Ipv6(*key)
-    }
-
-    fn family_of(_: &Ipv6Prefix) -> Family {
-        Family::IPV6_UNICAST
-    }
-}
+unicast_family!(Ipv4Unicast, Ipv4Prefix, V4, Ipv4, Family::IPV4_UNICAST);
+unicast_family!(Ipv6Unicast, Ipv6Prefix, V6, Ipv6, Family::IPV6_UNICAST);
 
 /// Without the Multiple Labels capability (RFC 8277 §2.1, which we do not advertise) a VPN
 /// NLRI carries exactly one label, so one is stored.
@@ -217,75 +196,52 @@ fn first_label(labels: &LabelStack) -> Label {
     labels.first().copied().unwrap_or(Label::WITHDRAWN)
 }
 
-impl AddressFamily for Vpnv4 {
-    type Key = VpnKey<Ipv4Prefix>;
-    type Data = Label;
-    const USES_ROUTE_TARGETS: bool = true;
+/// VPN families: the key is the RD and the prefix, of one IP version; the label is data.
+macro_rules! vpn_family {
+    ($t:ty, $prefix:ty, $variant:ident, $erased:ident, $family:expr) => {
+        impl AddressFamily for $t {
+            type Key = VpnKey<$prefix>;
+            type Data = Label;
+            const USES_ROUTE_TARGETS: bool = true;
 
-    fn split(nlri: &Nlri) -> Option<(Self::Key, Label)> {
-        match nlri {
-            Nlri::Vpn(VpnPrefix {
-                rd,
-                labels,
-                prefix: IpPrefix::V4(p),
-            }) => Some((
-                VpnKey {
-                    rd: *rd,
-                    prefix: *p,
-                },
-                first_label(labels),
-            )),
-            _ => None,
+            fn split(nlri: &Nlri) -> Option<(Self::Key, Label)> {
+                match nlri {
+                    Nlri::Vpn(VpnPrefix {
+                        rd,
+                        labels,
+                        prefix: IpPrefix::$variant(p),
+                    }) => Some((
+                        VpnKey {
+                            rd: *rd,
+                            prefix: *p,
+                        },
+                        first_label(labels),
+                    )),
+                    _ => None,
+                }
+            }
+
+            fn join(key: &Self::Key, label: &Label) -> Nlri {
+                Nlri::Vpn(VpnPrefix::new(
+                    key.rd,
+                    *label,
+                    IpPrefix::$variant(key.prefix),
+                ))
+            }
+
+            fn erase(key: &Self::Key) -> RouteKey {
+                RouteKey::$erased(*key)
+            }
+
+            fn family_of(_: &Self::Key) -> Family {
+                $family
+            }
         }
-    }
-
-    fn join(key: &Self::Key, label: &Label) -> Nlri {
-        Nlri::Vpn(VpnPrefix::new(key.rd, *label, IpPrefix::V4(key.prefix)))
-    }
-
-    fn erase(key: &Self::Key) -> RouteKey {
-        RouteKey::Vpn4(*key)
-    }
-
-    fn family_of(_: &Self::Key) -> Family {
-        Family::VPNV4
-    }
+    };
 }
 
-impl AddressFamily for Vpnv6 {
-    type Key = VpnKey<Ipv6Prefix>;
-    type Data = Label;
-    const USES_ROUTE_TARGETS: bool = true;
-
-    fn split(nlri: &Nlri) -> Option<(Self::Key, Label)> {
-        match nlri {
-            Nlri::Vpn(VpnPrefix {
-                rd,
-                labels,
-                prefix: IpPrefix::V6(p),
-            }) => Some((
-                VpnKey {
-                    rd: *rd,
-                    prefix: *p,
-                },
-                first_label(labels),
-            )),
-            _ => None,
-        }
-    }
-
-    fn join(key: &Self::Key, label: &Label) -> Nlri {
-        Nlri::Vpn(VpnPrefix::new(key.rd, *label, IpPrefix::V6(key.prefix)))
-    }
-
-    fn erase(key: &Self::Key) -> RouteKey {
-        RouteKey::Vpn6(*key)
-    }
-
-    fn family_of(_: &Self::Key) -> Family {
-        Family::VPNV6
-    }
-}
+vpn_family!(Vpnv4, Ipv4Prefix, V4, Vpn4, Family::VPNV4);
+vpn_family!(Vpnv6, Ipv6Prefix, V6, Vpn6, Family::VPNV6);
 
 impl AddressFamily for Evpn {
     type Key = EvpnKey;
