@@ -155,7 +155,10 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         .as_ref()
         .and_then(|l| l.local_addrs.first().copied());
 
-    let (peer_tx, peer_rx) = mpsc::channel(1024);
+    // Each queued event can be a decoded UPDATE of hundreds of routes: a short queue is
+    // enough to keep the engine busy, and what a long one held while a table filled stayed in
+    // the heap afterwards (a third of the memory per route).
+    let (peer_tx, peer_rx) = mpsc::channel(64);
     let config = Arc::new(config);
     let (api_tx, api_rx) = mpsc::channel(1024);
     let mut engine = Engine::new(rib, vpn, evpn, ipvpn, Arc::clone(&config), logs);
