@@ -238,3 +238,45 @@ fn graceful_restart_keeps_only_the_families_the_peer_preserves() {
         "the VPNv4 route must be kept, stale"
     );
 }
+
+#[test]
+fn stale_routes_go_when_the_restarted_peer_no_longer_preserves_their_family() {
+    let (p_addr, a_addr) = ("127.0.27.25", "127.0.27.26");
+    let port = 19474;
+    let listener = ScriptedListener::bind(p_addr, port);
+    let section =
+        format!("connect_retry_max = 1\n\n[BGP_PEER {p_addr}]\nfamilies = ipv4/mpls-vpn\n");
+    let a = Daemon::start(
+        "A",
+        a_addr,
+        19476,
+        &daemon_ini(a_addr, &[p_addr], port, 19476, &section),
+    );
+    let gr = |preserved: bool| {
+        Capability::GracefulRestart(GracefulRestart {
+            restarting: !preserved,
+            notification: false,
+            restart_time: 60,
+            families: vec![GracefulRestartFamily {
+                family: Family::VPNV4,
+                forwarding_preserved: preserved,
+            }],
+        })
+    };
+    let id = p_addr.parse().unwrap();
+    let mut p = listener.accept(T);
+    p.establish_with(64512, 90, id, &[Family::VPNV4], vec![gr(true)]);
+    p.send(&Message::Update(vpn("10.71.0.0/24", p_addr)));
+    a.wait_route("10.71.0.0/24", T);
+    drop(p);
+    // Back, but its forwarding state for VPNv4 was lost (F bit clear, RFC 4724 §4.2): the
+    // stale route goes at once, without waiting for End-of-RIB.
+    let mut p = listener.accept(T);
+    assert_eq!(
+        a.routes_matching("10.71.0.0/24").len(),
+        1,
+        "kept while the peer was away"
+    );
+    p.establish_with(64512, 90, id, &[Family::VPNV4], vec![gr(false)]);
+    a.wait_no_route("10.71.0.0/24", T);
+}

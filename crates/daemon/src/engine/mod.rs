@@ -169,6 +169,9 @@ impl Engine {
                     .and_then(|p| p.handle.config.local_address);
                 self.enhanced_refresh
                     .insert(peer, negotiated.enhanced_route_refresh);
+                if self.rib.is_restarting(peer) {
+                    self.purge_unpreserved(peer, &negotiated).await;
+                }
                 let out =
                     self.rib
                         .peer_up(peer, negotiated.families.clone(), negotiated.peer_id, local);
@@ -237,6 +240,27 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+
+    /// RFC 4724 §4.2: when a restarting peer comes back, its stale routes of a family go at
+    /// once unless its new capability lists the family with the forwarding-state bit (else
+    /// they wait for its End-of-RIB).
+    async fn purge_unpreserved(
+        &mut self,
+        peer: SourceId,
+        negotiated: &bagpipe_speaker::Negotiated,
+    ) {
+        let preserved: Vec<Family> = negotiated
+            .peer_graceful_restart
+            .iter()
+            .flat_map(|gr| gr.families.iter())
+            .filter(|f| f.forwarding_preserved)
+            .map(|f| f.family)
+            .collect();
+        for family in Family::KNOWN.into_iter().filter(|f| !preserved.contains(f)) {
+            let out = self.rib.purge_stale(peer, Some(family));
+            self.dispatch(out).await;
         }
     }
 
