@@ -39,6 +39,12 @@ impl<'a> EngineView<'a> {
     }
 }
 
+/// `[ a b c ]`, the way the original shows lists of communities and identifiers.
+fn bracketed<T: std::fmt::Display>(items: &[T]) -> String {
+    let text: Vec<String> = items.iter().map(T::to_string).collect();
+    format!("[ {} ]", text.join(" "))
+}
+
 /// The attributes as the original shows them: names, and values as text.
 fn attributes_view(a: &AttributeSet) -> Value {
     let mut m = Map::new();
@@ -48,47 +54,11 @@ fn attributes_view(a: &AttributeSet) -> Value {
             AttrValue::AsPath(p) => ("as-path", format!("[ {p} ]")),
             AttrValue::Med(v) => ("med", v.to_string()),
             AttrValue::LocalPref(v) => ("local-preference", v.to_string()),
-            AttrValue::Communities(c) => (
-                "community",
-                format!(
-                    "[ {} ]",
-                    c.iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
-            AttrValue::LargeCommunities(c) => (
-                "large-community",
-                format!(
-                    "[ {} ]",
-                    c.iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
-            AttrValue::ExtendedCommunities(c) => (
-                "extended-community",
-                format!(
-                    "[ {} ]",
-                    c.iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
+            AttrValue::Communities(c) => ("community", bracketed(c)),
+            AttrValue::LargeCommunities(c) => ("large-community", bracketed(c)),
+            AttrValue::ExtendedCommunities(c) => ("extended-community", bracketed(c)),
             AttrValue::OriginatorId(id) => ("originator-id", id.to_string()),
-            AttrValue::ClusterList(l) => (
-                "cluster-list",
-                format!(
-                    "[ {} ]",
-                    l.iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
-            ),
+            AttrValue::ClusterList(l) => ("cluster-list", bracketed(l)),
             AttrValue::PmsiTunnel(p) => (
                 "pmsi-tunnel",
                 format!(
