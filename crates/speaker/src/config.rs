@@ -13,7 +13,8 @@ pub struct GracefulRestartConfig {
     pub restart_time: u16,
     /// Families whose forwarding state our dataplane keeps across a restart (the F bit).
     pub forwarding_preserved: Vec<Family>,
-    /// Set when this process has just restarted (the R bit).
+    /// Set when this process has just restarted with its forwarding state preserved: the R
+    /// bit, in the OPENs sent until the first session with the peer is established.
     pub restarting: bool,
 }
 

@@ -6,7 +6,18 @@ use bagpipe_wire::message::{
 
 use crate::config::PeerConfig;
 
+/// The OPEN of a session; the Restart State bit as the configuration says.
 pub fn build_open(config: &PeerConfig) -> Open {
+    let restarting = config
+        .graceful_restart
+        .as_ref()
+        .is_some_and(|gr| gr.restarting);
+    build_open_restarting(config, restarting)
+}
+
+/// The OPEN of a session, with the Restart State bit (R) set or not: a restarted speaker sets
+/// it until its first session with the peer is up (RFC 4724 §3), not on later sessions.
+pub fn build_open_restarting(config: &PeerConfig, restarting: bool) -> Open {
     let mut caps: Vec<Capability> = config
         .families
         .iter()
@@ -31,7 +42,7 @@ pub fn build_open(config: &PeerConfig) -> Open {
     }
     if let Some(gr) = &config.graceful_restart {
         caps.push(Capability::GracefulRestart(GracefulRestart {
-            restarting: gr.restarting,
+            restarting,
             notification: false,
             restart_time: gr.restart_time.min(0x0fff),
             families: config

@@ -28,7 +28,7 @@ use crate::config::PeerConfig;
 use crate::connection::{spawn_reader, spawn_writer, ConnInput};
 use crate::fsm::{Action, DownReason, Event, Fsm, State, Timer};
 use crate::negotiate::{Expectations, Negotiated};
-use crate::open::build_open;
+use crate::open::build_open_restarting;
 use crate::outbox::Outbox;
 use crate::pack::pack;
 use crate::status::{Counters, PeerShared};
@@ -74,6 +74,10 @@ pub enum PeerCommand {
     RequestRefresh(Family),
     /// Close the session (Cease, administrative shutdown) and end the task.
     Exit,
+    /// Close the connection without a NOTIFICATION and end the task: this speaker restarts
+    /// with its forwarding state preserved, and the peer is to keep its routes meanwhile
+    /// (RFC 4724 §4.2 retains them when the session drops; a Cease would flush them).
+    ExitForRestart,
 }
 
 /// The engine's side of a peer task.
@@ -170,6 +174,8 @@ struct PeerTask<K> {
     admin_down: bool,
     outbox_pending: bool,
     established: Option<usize>,
+    /// The R bit of our OPENs: set after a restart until a session comes up.
+    restarting: bool,
 }
 
 /// Starts the task of one peer; it connects (unless passive) right away.
@@ -208,6 +214,10 @@ where
         admin_down: false,
         outbox_pending: false,
         established: None,
+        restarting: config
+            .graceful_restart
+            .as_ref()
+            .is_some_and(|gr| gr.restarting),
     };
     let task = tokio::spawn(task.run());
     PeerHandle {
@@ -228,7 +238,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
             local_asn: self.config.local_asn,
             remote_asn: Some(self.config.remote_asn()),
         };
-        Fsm::new(build_open(&self.config), expect)
+        Fsm::new(build_open_restarting(&self.config, self.restarting), expect)
     }
 
     fn start_event(&self) -> Event {
@@ -258,6 +268,13 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                         bagpipe_wire::message::cease::ADMINISTRATIVE_SHUTDOWN,
                     );
                     self.stop_all(n).await;
+                    return;
+                }
+                Wake::Command(Some(PeerCommand::ExitForRestart)) => {
+                    info!(peer = %self.config.address, "closing the session without NOTIFICATION: restarting, the peer keeps our routes");
+                    for slot in self.slots.iter_mut().flatten() {
+                        slot.link = None;
+                    }
                     return;
                 }
                 Wake::Command(Some(c)) => self.on_command(c).await,
@@ -375,7 +392,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                 }
                 true
             }
-            PeerCommand::Exit => unreachable!("handled by run"),
+            PeerCommand::Exit | PeerCommand::ExitForRestart => unreachable!("handled by run"),
         }
     }
 
@@ -753,6 +770,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
             link.encode_ctx = n.encode_context();
         }
         self.established = Some(slot);
+        self.restarting = false;
         self.backoff.reset();
         Counters::add(&self.shared.counters.established_transitions, 1);
         self.shared.update(|i| {
