@@ -21,6 +21,7 @@ use tracing::{info, warn};
 
 use crate::api::{bind, serve, ApiState};
 use crate::config::{Config, EvpnDriver, IpvpnDriver};
+use crate::engine::restart::Replay;
 use crate::engine::{Engine, EnginePeer};
 use crate::looking_glass::LogRing;
 
@@ -34,8 +35,10 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Closes the API, then the BGP sessions (Cease NOTIFICATIONs); the dataplane is left
-    /// as it is, for the next start to adopt.
+    /// Closes the API, then the BGP sessions — with a Cease NOTIFICATION, or, restarting
+    /// gracefully (`graceful_restart_time` and a Linux dataplane), without one so that the
+    /// peers keep our routes (see `engine::restart`); the dataplane is left as it is, for the
+    /// next start to adopt.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.api.await;
@@ -43,12 +46,12 @@ impl Daemon {
     }
 }
 
-async fn evpn_driver(
-    config: &Config,
-    local: IpAddr,
-) -> anyhow::Result<DriverHandle<EvpnInstanceState>> {
+/// A driver task, and how many entries of a previous run it adopted.
+type Driver<S> = (DriverHandle<S>, usize);
+
+async fn evpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<Driver<EvpnInstanceState>> {
     Ok(match config.evpn.driver {
-        EvpnDriver::Dummy => spawn_driver(DummyDriver::<EvpnInstanceState>::new()),
+        EvpnDriver::Dummy => (spawn_driver(DummyDriver::<EvpnInstanceState>::new()), 0),
         EvpnDriver::Linux => {
             let cfg = LinuxDriverConfig {
                 local_address: local,
@@ -58,8 +61,8 @@ async fn evpn_driver(
             let handle = spawn_driver(
                 LinuxEvpnDriver::new(cfg).context("[DATAPLANE_DRIVER_EVPN] linux driver")?,
             );
-            let _ = adopt(&handle, "E-VPN").await;
-            handle
+            let adopted = adopt(&handle, "E-VPN").await;
+            (handle, adopted)
         }
         EvpnDriver::Ovs => bail!(
             "[DATAPLANE_DRIVER_EVPN] dataplane_driver = ovs is not implemented; use linux or dummy"
@@ -67,15 +70,15 @@ async fn evpn_driver(
     })
 }
 
-async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<DriverHandle<VrfState>> {
+async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<Driver<VrfState>> {
     Ok(match config.ipvpn.driver {
-        IpvpnDriver::Dummy => spawn_driver(DummyDriver::<VrfState>::new()),
+        IpvpnDriver::Dummy => (spawn_driver(DummyDriver::<VrfState>::new()), 0),
         IpvpnDriver::Linux => {
             let cfg = LinuxDriverConfig { local_address: local, vxlan_dst_port: config.evpn.vxlan_dst_port };
             check_linux_config(&cfg, Some(IpVpnEncapsulation::Vxlan)).context("[DATAPLANE_DRIVER_IPVPN]")?;
             let handle = spawn_driver(LinuxIpVpnDriver::new(cfg).context("[DATAPLANE_DRIVER_IPVPN] linux driver")?);
-            let _ = adopt(&handle, "IP VPN").await;
-            handle
+            let adopted = adopt(&handle, "IP VPN").await;
+            (handle, adopted)
         }
         IpvpnDriver::Ovs => bail!("[DATAPLANE_DRIVER_IPVPN] dataplane_driver = ovs is not implemented; use linux or dummy"),
     })
@@ -112,10 +115,19 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         .ipvpn
         .dataplane_local_address
         .unwrap_or(bgp.local_address);
-    let evpn = evpn_driver(&config, evpn_local).await?;
-    let ipvpn = ipvpn_driver(&config, ipvpn_local).await?;
+    let (evpn, evpn_adopted) = evpn_driver(&config, evpn_local).await?;
+    let (ipvpn, ipvpn_adopted) = ipvpn_driver(&config, ipvpn_local).await?;
     let linux_dataplane =
         config.evpn.driver == EvpnDriver::Linux || config.ipvpn.driver == IpvpnDriver::Linux;
+    // The dataplane of a previous run was adopted: this start is a restart (engine::restart).
+    let restarted = evpn_adopted + ipvpn_adopted > 0;
+    if restarted {
+        info!(
+            evpn = evpn_adopted,
+            ipvpn = ipvpn_adopted,
+            "dataplane entries of a previous run adopted: replaying until the agents have re-sent their attachments"
+        );
+    }
 
     let rib = RouteTable::new(TableConfig {
         local_asn: bgp.my_as,
@@ -198,7 +210,7 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
                     } else {
                         Vec::new()
                     },
-                    restarting: false,
+                    restarting: restarted,
                 }),
             connect_retry: BackoffConfig {
                 initial: config.bgp.connect_retry.initial,
@@ -224,6 +236,15 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         );
     }
     drop(peer_tx);
+    let graceful_restart = config.bgp.graceful_restart_time;
+    engine.graceful_stop = graceful_restart.is_some() && linux_dataplane;
+    engine.replay = restarted.then(|| {
+        Replay::new(
+            tokio::time::Instant::now(),
+            config.bgp.peers.len(),
+            graceful_restart,
+        )
+    });
 
     let api_listener = bind(config.api.socket(), config.api.listen_backlog)
         .with_context(|| format!("[API] cannot listen on {}", config.api.socket()))?;

@@ -3,8 +3,16 @@
 use crate::netns::{exec, ip};
 
 /// Links, static FDB entries, permanent neighbours, addresses, routes and rules of `ns`,
-/// leaving out what changes by itself (timers, learnt entries, neighbour states).
+/// leaving out what changes by itself (timers, learnt entries, neighbour states); read once
+/// IPv6 duplicate address detection is over, since the local routes of the addresses come
+/// when it ends.
 pub fn kernel_state(ns: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !ip(ns, "-6 addr show tentative").trim().is_empty()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let links = stable(&ip(ns, "-d link show"));
     let fdb: String = exec(ns, "bridge fdb show")
         .lines()

@@ -6,10 +6,15 @@
 //! ```text
 //!   peer tasks ──PeerEvent──►┐
 //!   REST API ──ApiCommand──► Engine { RouteTable, VpnManager } ──► peer outboxes
-//!   timers (GR, RTC EoR) ───►┘                                 └──► dataplane driver tasks
+//!   timers (GR, RTC EoR, ───►┘                                 └──► dataplane driver tasks
+//!     end of a restart)
 //! ```
+//!
+//! After a restart that found dataplane state to adopt, the engine replays (see [`restart`]):
+//! End-of-RIB markers held back, adopted entries kept, until the agents are done.
 
 mod looking_glass;
+pub mod restart;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,11 +29,12 @@ use bagpipe_wire::nlri::PathNlri;
 use bagpipe_wire::{ErrorAction, Family};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::api::{ApiCommand, ApiError};
 use crate::config::Config;
 use crate::looking_glass::{answer, DaemonInfo, DaemonLookingGlass, LogRing};
+use restart::Replay;
 
 /// How long a peer that negotiated RT Constraint has to send its RTC End-of-RIB before we
 /// send it VPN routes anyway (RFC 4684 §6 leaves the delay to us).
@@ -54,6 +60,10 @@ pub struct Engine {
     rtc_eor_deadlines: HashMap<SourceId, Instant>,
     /// Whether the peer negotiated enhanced route refresh (RFC 7313).
     enhanced_refresh: HashMap<SourceId, bool>,
+    /// Stopping leaves peers our routes (graceful restart with the dataplane kept).
+    pub graceful_stop: bool,
+    /// Set while replaying after a restart (see [`restart`]).
+    pub replay: Option<Replay>,
 }
 
 impl Engine {
@@ -77,6 +87,8 @@ impl Engine {
             gr_deadlines: HashMap::new(),
             rtc_eor_deadlines: HashMap::new(),
             enhanced_refresh: HashMap::new(),
+            graceful_stop: false,
+            replay: None,
         }
     }
 
@@ -110,9 +122,18 @@ impl Engine {
     }
 
     async fn stop(self) {
-        info!("stopping: closing BGP sessions");
+        if self.graceful_stop {
+            info!("stopping for a graceful restart: sessions closed without NOTIFICATION, peers keep our routes, the dataplane stays");
+        } else {
+            info!("stopping: closing BGP sessions");
+        }
         for p in self.peers.values() {
-            p.handle.command(PeerCommand::Exit).await;
+            let exit = if self.graceful_stop {
+                PeerCommand::ExitForRestart
+            } else {
+                PeerCommand::Exit
+            };
+            p.handle.command(exit).await;
         }
         for (_, p) in self.peers {
             let _ = tokio::time::timeout(Duration::from_secs(2), p.handle.join()).await;
@@ -123,11 +144,13 @@ impl Engine {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        let replay = self.replay.as_ref().map(Replay::deadline);
         self.gr_deadlines
             .values()
             .chain(self.rtc_eor_deadlines.values())
-            .min()
             .copied()
+            .chain(replay)
+            .min()
     }
 
     async fn on_timers(&mut self) {
@@ -158,6 +181,45 @@ impl Engine {
             let out = self.rib.rtc_eor_timeout(id);
             self.dispatch(out).await;
         }
+        self.end_replay_if_over();
+    }
+
+    /// Ends the replay after a restart once it is over: the End-of-RIB markers held back go
+    /// out, and the drivers sweep the adopted entries nobody claimed.
+    fn end_replay_if_over(&mut self) {
+        if !self
+            .replay
+            .as_ref()
+            .is_some_and(|r| r.is_over(Instant::now()))
+        {
+            return;
+        }
+        let held = self.replay.take().expect("checked above").finish();
+        for (peer, families) in &held {
+            if let Some(p) = self.peers.get(peer) {
+                p.handle
+                    .outbox
+                    .push(families.iter().map(|f| (None, OutItem::EndOfRib(*f))));
+            }
+        }
+        info!(
+            peers = held.len(),
+            "restart over: End-of-RIB sent, removing the adopted dataplane entries nobody claimed"
+        );
+        // Queued behind every update sent so far, so the sweep sees the replayed state.
+        let (evpn, ipvpn) = (self.evpn.clone(), self.ipvpn.clone());
+        tokio::spawn(async move {
+            for (what, swept) in [
+                ("E-VPN", evpn.sweep_unclaimed().await),
+                ("IP VPN", ipvpn.sweep_unclaimed().await),
+            ] {
+                match swept {
+                    Ok(Ok(n)) => info!(removed = n, "{what} dataplane: unclaimed entries swept"),
+                    Ok(Err(e)) => warn!(error = %e, "{what} dataplane: sweep failed"),
+                    Err(_) => warn!("the {what} dataplane driver task is gone"),
+                }
+            }
+        });
     }
 
     async fn on_peer_event(&mut self, ev: PeerEvent) {
@@ -171,6 +233,10 @@ impl Engine {
                     .insert(peer, negotiated.enhanced_route_refresh);
                 if self.rib.is_restarting(peer) {
                     self.purge_unpreserved(peer, &negotiated).await;
+                }
+                if let Some(r) = &mut self.replay {
+                    let end_of_rib = negotiated.peer_graceful_restart.is_some();
+                    r.peer_up(peer, &negotiated.families, end_of_rib);
                 }
                 let out =
                     self.rib
@@ -188,6 +254,7 @@ impl Engine {
                         self.dispatch(out).await;
                     }
                 }
+                self.end_replay_if_over();
             }
             PeerEvent::Update {
                 peer,
@@ -197,12 +264,18 @@ impl Engine {
                 let treat_as_withdraw = issues
                     .iter()
                     .any(|e| e.action == ErrorAction::TreatAsWithdraw);
-                if update.is_end_of_rib() == Some(Family::RTC) {
+                let end_of_rib = update.is_end_of_rib();
+                if end_of_rib == Some(Family::RTC) {
                     self.rtc_eor_deadlines.remove(&peer);
                 }
                 let out = self.rib.receive(peer, &update, treat_as_withdraw);
                 self.dispatch(out).await;
                 self.check_max_prefixes(peer).await;
+                if let (Some(r), Some(family)) = (&mut self.replay, end_of_rib) {
+                    debug!(peer, %family, "End-of-RIB received while replaying");
+                    r.end_of_rib(peer, family);
+                    self.end_replay_if_over();
+                }
             }
             PeerEvent::RouteRefresh { peer, refresh } => {
                 if refresh.subtype != RefreshSubtype::Request {
@@ -219,6 +292,9 @@ impl Engine {
                 graceful_restart,
             } => {
                 self.rtc_eor_deadlines.remove(&peer);
+                if let Some(r) = &mut self.replay {
+                    r.peer_down(peer);
+                }
                 let kept = graceful_restart.filter(|(t, _)| *t > 0);
                 if let Some((t, families)) = &kept {
                     info!(peer, restart_time = t, ?families, %reason, "peer down, keeping its routes for graceful restart");
@@ -284,6 +360,11 @@ impl Engine {
     }
 
     async fn on_api(&mut self, cmd: ApiCommand) {
+        if let (Some(r), ApiCommand::Attach { .. } | ApiCommand::Detach { .. }) =
+            (&mut self.replay, &cmd)
+        {
+            r.request(Instant::now());
+        }
         match cmd {
             ApiCommand::Attach { request, reply } => {
                 let result = self.vpn.attach(&mut self.rib, &request);
@@ -390,7 +471,10 @@ impl Engine {
         self.dispatch(out).await;
     }
 
-    fn push_to_peers(&self, changes: Vec<PeerChange>) {
+    fn push_to_peers(&mut self, mut changes: Vec<PeerChange>) {
+        if let Some(r) = &mut self.replay {
+            r.hold(&mut changes);
+        }
         let mut by_peer: HashMap<SourceId, Vec<(Option<RouteKey>, OutItem)>> = HashMap::new();
         for c in changes {
             by_peer

@@ -166,7 +166,7 @@ impl NodeDaemon {
 
     /// The looking glass's view of one dataplane driver (`evpn` or `ipvpn`).
     pub fn driver(&self, which: &str) -> Value {
-        self.lg("vpns/dataplane")["drivers"][which]["driver"].clone()
+        self.lg(&format!("vpns/dataplane/drivers/{which}"))["driver"].clone()
     }
 }
 
@@ -175,7 +175,7 @@ impl Drop for NodeDaemon {
         drop(self.process.take());
         if std::thread::panicking() {
             let log = self.log();
-            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            let tail: Vec<&str> = log.lines().rev().take(400).collect();
             eprintln!("--- last lines of node {}'s daemon log:", self.node);
             for line in tail.into_iter().rev() {
                 eprintln!("{line}");

@@ -1,0 +1,275 @@
+//! A daemon's life on a compute node, with the real kernel: restarted (SIGTERM, started
+//! again, attachments re-sent by the agent when `/ping` changes) while VMs ping across it —
+//! graceful restart keeps its routes on the other nodes, its drivers adopt the kernel entries
+//! of the previous run, so E-VPN and IP VPN traffic keeps flowing and the kernel ends up
+//! exactly as before, on a client of the route reflector as on the reflector itself; an
+//! instance deleted while it was down is swept once the replay is over; killed (SIGKILL) and
+//! cleaned up with `bagpipe-bgp-cleanup`, nothing of ours remains and nothing else is
+//! touched. Root only (SKIPPED otherwise).
+
+mod dataplane_support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bagpipe_testbed::can_use_netns;
+use bagpipe_testbed::fabric::Fabric;
+use bagpipe_testbed::netns::{exec, in_netns, ip};
+use bagpipe_testbed::probes::{no_reply, ping, PingLoss};
+use dataplane_support::vms::{attach, plug_vm, wait_ping, A, B, NET_A, NET_B, R, VRF1};
+use dataplane_support::{fdb_lines, kernel_state, links, wait_for, Cluster, NodeDaemon, Reflector};
+
+/// How often the VMs ping during a restart.
+const PING_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Restarts a node's daemon as `systemctl restart` would, then plays the agent: sees `/ping`
+/// change and re-sends the node's attachments.
+fn restart(daemon: &mut NodeDaemon, replay: impl FnOnce(&NodeDaemon)) {
+    let before = daemon.ping_token().expect("daemon up");
+    daemon.stop();
+    daemon.start();
+    let now = daemon.ping_token().expect("daemon up again");
+    assert_ne!(now, before, "/ping must change across a restart");
+    replay(daemon);
+}
+
+/// Whether the daemon is done with its restart: sessions up, and what its drivers adopted
+/// at start-up either claimed again or swept.
+fn restart_over(daemon: &NodeDaemon, sessions: usize) -> bool {
+    daemon.established() == sessions
+        && ["evpn", "ipvpn"]
+            .iter()
+            .all(|d| daemon.driver(d)["adopted_unclaimed"] == 0)
+}
+
+/// Node `k`'s daemon restarts while VMs ping every 10 ms: E-VPN and IP VPN traffic to the
+/// VM on node `k` (through its adopted dataplane and its routes kept by the others) and
+/// between the two other nodes (through routes reflected by node 1) loses nothing, and
+/// every node's kernel state is the same afterwards.
+fn restart_keeps_traffic(prefix: &str, k: usize) {
+    let mut cluster = Cluster::new(prefix, 3, Reflector::Node1);
+    let a: Vec<String> = A.iter().map(|vm| vm.create(&mut cluster.fabric)).collect();
+    let r: Vec<String> = R
+        .iter()
+        .map(|vm| plug_vm(&mut cluster, &VRF1, vm))
+        .collect();
+    for vm in &A {
+        attach(&cluster, &NET_A, vm);
+    }
+    // The other nodes: i pings k's VMs, and j's.
+    let (i, j) = match k {
+        1 => (2, 3),
+        2 => (1, 3),
+        _ => (1, 2),
+    };
+    let (i, j, k) = (i - 1, j - 1, k - 1);
+    for (from, to) in [(i, k), (k, i), (i, j)] {
+        wait_ping(&a[from], A[to].v4);
+        wait_ping(&r[from], R[to].ip());
+    }
+    let before: Vec<String> = (1..=3)
+        .map(|n| kernel_state(&cluster.fabric.node(n)))
+        .collect();
+
+    let streams = [
+        (
+            "E-VPN",
+            "across",
+            PingLoss::start(&a[i], A[k].v4, PING_INTERVAL),
+        ),
+        (
+            "IP VPN",
+            "across",
+            PingLoss::start(&r[i], R[k].ip(), PING_INTERVAL),
+        ),
+        (
+            "E-VPN",
+            "beside",
+            PingLoss::start(&a[i], A[j].v4, PING_INTERVAL),
+        ),
+        (
+            "IP VPN",
+            "beside",
+            PingLoss::start(&r[i], R[j].ip(), PING_INTERVAL),
+        ),
+    ];
+    let started = Instant::now();
+    // The agent re-sends the node's attachments in the order it first sent them (its
+    // records keep that order): instances get the same dataplane ids as before.
+    restart(cluster.daemon_mut(k + 1), |d| {
+        d.attach(&R[k].request(&VRF1));
+        for req in A[k].requests(&NET_A) {
+            d.attach(&req);
+        }
+    });
+    let replayed = started.elapsed();
+    let sessions = if k == 0 { 2 } else { 1 };
+    wait_for(Duration::from_secs(30), "the restart to be over", || {
+        restart_over(cluster.daemon(k + 1), sessions).then_some(())
+    });
+    let over = started.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    println!(
+        "restart of node {}'s daemon: attachments replayed after {replayed:?}, restart over (sessions up, End-of-RIB sent, adopted entries claimed or swept) after {over:?}",
+        k + 1
+    );
+    let mut losses = Vec::new();
+    for (vpn, whence, stream) in streams {
+        let loss = stream.finish();
+        println!("ping loss, {vpn}, {whence} the restarted node: {loss}");
+        losses.push((vpn, whence, loss));
+    }
+    for n in 1..=3 {
+        assert_eq!(
+            kernel_state(&cluster.fabric.node(n)),
+            before[n - 1],
+            "node {n}'s kernel state changed across node {}'s restart",
+            k + 1
+        );
+    }
+    for (vpn, whence, loss) in losses {
+        assert_eq!(
+            loss.lost, 0,
+            "{vpn} pings lost {whence} the restart: {loss}"
+        );
+    }
+}
+
+#[test]
+fn a_restarted_daemon_keeps_traffic_flowing_and_the_kernel_state() {
+    if !can_use_netns() {
+        return;
+    }
+    restart_keeps_traffic("bpd-rs", 2);
+}
+
+#[test]
+fn a_restarted_route_reflector_keeps_traffic_flowing_and_the_kernel_state() {
+    if !can_use_netns() {
+        return;
+    }
+    restart_keeps_traffic("bpd-rsrr", 1);
+}
+
+#[test]
+fn an_instance_deleted_while_the_daemon_was_down_is_swept() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut cluster = Cluster::new("bpd-sw", 2, Reflector::Node1);
+    let (a1, a2) = (&A[0], &A[1]);
+    let a = [
+        a1.create(&mut cluster.fabric),
+        a2.create(&mut cluster.fabric),
+    ];
+    let b = [
+        B[0].create(&mut cluster.fabric),
+        B[1].create(&mut cluster.fabric),
+    ];
+    attach(&cluster, &NET_A, a1);
+    attach(&cluster, &NET_A, a2);
+    attach(&cluster, &NET_B, &B[0]);
+    attach(&cluster, &NET_B, &B[1]);
+    wait_ping(&a[0], a2.v4);
+    wait_ping(&b[0], B[1].v4);
+    let node2 = cluster.fabric.node(2);
+    assert_eq!(links(&node2, "bpvb-").len(), 2, "one bridge per E-VPN");
+
+    // While node 2's daemon is down, b2 is deleted (its port with it); the agent then only
+    // re-sends a2's attachment.
+    let d = cluster.daemon_mut(2);
+    d.stop();
+    cluster.fabric.unplug(2, &B[1].port());
+    cluster.daemon_mut(2).start();
+    attach(&cluster, &NET_A, a2);
+    assert!(ping(&a[0], a2.v4), "a1 -> a2 after the restart");
+
+    wait_for(
+        Duration::from_secs(30),
+        "node 2's restart to be over",
+        || restart_over(cluster.daemon(2), 1).then_some(()),
+    );
+    assert_eq!(
+        links(&node2, "bpv"),
+        ["bpvb-1", "bpvx-1"],
+        "net-b's bridge and VXLAN device are swept from node 2"
+    );
+    wait_for(
+        Duration::from_secs(10),
+        "node 1 to drop b2's routes (node 2's End-of-RIB ends their retention)",
+        || {
+            fdb_lines(&cluster.fabric.node(1), B[1].mac)
+                .is_empty()
+                .then_some(())
+        },
+    );
+    assert!(no_reply(&b[0], B[1].v4), "b1 -/-> b2");
+    assert!(ping(&a[0], a2.v4), "a1 -> a2");
+}
+
+/// Entries of others, created by hand the way an operator or another agent would.
+const FOREIGN: &[&str] = &[
+    "link add brfor type bridge",
+    "link set brfor up",
+    "link add vxfor type vxlan id 4242 local 192.0.2.1 dstport 4790 nolearning",
+    "route add 10.99.0.0/24 dev brfor",
+    "route add 10.98.0.0/24 dev brfor table 100",
+    "rule add pref 1000 from 10.99.0.0/24 lookup 100",
+    "neigh add 10.99.0.7 lladdr 02:99:00:00:00:07 dev brfor nud permanent",
+];
+
+/// `bagpipe-bgp-cleanup` beside `bagpipe-bgp` (a workspace build or test run builds both).
+fn cleanup_binary() -> Option<PathBuf> {
+    let daemon = PathBuf::from(env!("CARGO_BIN_EXE_bagpipe-bgp"));
+    Some(daemon.parent()?.join("bagpipe-bgp-cleanup")).filter(|p| p.exists())
+}
+
+#[test]
+fn a_killed_daemon_leaves_nothing_after_bagpipe_bgp_cleanup() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut fabric = Fabric::new("bpd-cl", 2);
+    let node1 = fabric.node(1);
+    for command in FOREIGN {
+        ip(&node1, command);
+    }
+    exec(
+        &node1,
+        "bridge fdb append 00:00:00:00:00:00 dev vxfor dst 192.0.2.9",
+    );
+    let a = [A[0].create(&mut fabric), A[1].create(&mut fabric)];
+    let before = kernel_state(&node1);
+
+    let mut cluster = Cluster::start(fabric, Reflector::Node1);
+    attach(&cluster, &NET_A, &A[0]);
+    attach(&cluster, &NET_A, &A[1]);
+    wait_ping(&a[0], A[1].v4);
+    assert_ne!(kernel_state(&node1), before, "the daemon programmed node 1");
+
+    cluster.daemon_mut(1).kill();
+    match cleanup_binary() {
+        Some(binary) => {
+            let out = exec(&node1, binary.to_str().unwrap());
+            println!("bagpipe-bgp-cleanup: {}", out.trim());
+        }
+        None => {
+            // `cargo test -p bagpipe-daemon` alone does not build the cli crate.
+            println!("bagpipe-bgp-cleanup is not built (cargo build -p bagpipe-cli): running remove_owned_entries, all it does");
+            let report = in_netns(&node1, || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(bagpipe_dataplane::remove_owned_entries())
+            });
+            println!("removed: {report:?}");
+        }
+    }
+    assert_eq!(
+        kernel_state(&node1),
+        before,
+        "node 1 after the cleanup differs from node 1 before the daemon started"
+    );
+    assert!(no_reply(&a[0], A[1].v4), "no forwarding left behind");
+}
