@@ -44,10 +44,10 @@ fn restart_over(daemon: &NodeDaemon, sessions: usize) -> bool {
 
 /// Node `k`'s daemon restarts while VMs ping every 10 ms: E-VPN and IP VPN traffic to the
 /// VM on node `k` (through its adopted dataplane and its routes kept by the others) and
-/// between the two other nodes (through routes reflected by node 1) loses nothing, and
-/// every node's kernel state is the same afterwards.
-fn restart_keeps_traffic(prefix: &str, k: usize) {
-    let mut cluster = Cluster::new(prefix, 3, Reflector::Node1);
+/// between the two other nodes (through reflected routes) loses nothing, and every node's
+/// kernel state is the same afterwards.
+fn restart_keeps_traffic(prefix: &str, k: usize, reflector: Reflector) {
+    let mut cluster = Cluster::new(prefix, 3, reflector);
     let a: Vec<String> = A.iter().map(|vm| vm.create(&mut cluster.fabric)).collect();
     let r: Vec<String> = R
         .iter()
@@ -103,7 +103,11 @@ fn restart_keeps_traffic(prefix: &str, k: usize) {
         }
     });
     let replayed = started.elapsed();
-    let sessions = if k == 0 { 2 } else { 1 };
+    let sessions = if k == 0 && reflector == Reflector::Node1 {
+        2
+    } else {
+        1
+    };
     wait_for(Duration::from_secs(30), "the restart to be over", || {
         restart_over(cluster.daemon(k + 1), sessions).then_some(())
     });
@@ -140,7 +144,7 @@ fn a_restarted_daemon_keeps_traffic_flowing_and_the_kernel_state() {
     if !can_use_netns() {
         return;
     }
-    restart_keeps_traffic("bpd-rs", 2);
+    restart_keeps_traffic("bpd-rs", 2, Reflector::Node1);
 }
 
 #[test]
@@ -148,7 +152,15 @@ fn a_restarted_route_reflector_keeps_traffic_flowing_and_the_kernel_state() {
     if !can_use_netns() {
         return;
     }
-    restart_keeps_traffic("bpd-rsrr", 1);
+    restart_keeps_traffic("bpd-rsrr", 1, Reflector::Node1);
+}
+
+#[test]
+fn a_restarted_daemon_behind_a_gobgp_reflector_keeps_traffic_flowing() {
+    if !can_use_netns() {
+        return;
+    }
+    restart_keeps_traffic("bpd-rsgo", 2, Reflector::Gobgp);
 }
 
 #[test]
