@@ -339,7 +339,8 @@ fn main() -> anyhow::Result<()> {
     ]);
     for r in &runs {
         for p in &r.phases {
-            let same = reference.and_then(|o| {
+            // Only against the same N: an attach costs more in a larger VRF.
+            let same = reference.filter(|o| o.n == r.n).and_then(|o| {
                 o.phases
                     .iter()
                     .find(|q| q.clients == p.clients && q.keep_alive == p.keep_alive)
