@@ -21,12 +21,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bagpipe_dataplane::{DriverHandle, EvpnInstanceState, VrfState};
-use bagpipe_rib::{Advert, Outputs, PeerChange, RouteKey, RouteTable, SourceId};
+use bagpipe_rib::{Advert, Outputs, PeerChange, RouteEvent, RouteKey, RouteTable, SourceId};
 use bagpipe_speaker::{OutItem, PeerCommand, PeerEvent, PeerHandle};
 use bagpipe_vpn::{VpnManager, VpnOutputs};
 use bagpipe_wire::message::{cease, Notification, RefreshSubtype, RouteRefresh};
 use bagpipe_wire::nlri::PathNlri;
-use bagpipe_wire::{ErrorAction, Family};
+use bagpipe_wire::{DecodeError, ErrorAction, Family};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -109,7 +109,7 @@ impl Engine {
                 }
             };
             tokio::select! {
-                Some(ev) = peer_events.recv() => self.on_peer_event(ev).await,
+                Some(ev) = peer_events.recv() => self.on_peer_events(ev, &mut peer_events).await,
                 cmd = api.recv() => match cmd {
                     Some(cmd) => self.on_api(cmd).await,
                     None => break,
@@ -222,6 +222,40 @@ impl Engine {
         });
     }
 
+    /// Handles `first` and the peer events already queued behind it, up to a bound (so that
+    /// API requests still get their turn). The routes of consecutive UPDATEs reach the VPN
+    /// instances together: an instance recomputes its dataplane state once per batch, not
+    /// once per UPDATE, which made a VRF receiving N routes one by one cost O(N²).
+    async fn on_peer_events(&mut self, first: PeerEvent, queue: &mut mpsc::Receiver<PeerEvent>) {
+        const BATCH: usize = 64;
+        let mut locals = Vec::new();
+        let mut next = Some(first);
+        let mut handled = 0;
+        while let Some(ev) = next.take() {
+            match ev {
+                PeerEvent::Update {
+                    peer,
+                    update,
+                    issues,
+                } if update.is_end_of_rib().is_none() => {
+                    let out = self.rib.receive(peer, &update, treat_as_withdraw(&issues));
+                    self.push_to_peers(out.peers);
+                    locals.extend(out.locals);
+                    self.check_max_prefixes(peer).await;
+                }
+                other => {
+                    self.deliver_locals(std::mem::take(&mut locals)).await;
+                    self.on_peer_event(other).await;
+                }
+            }
+            handled += 1;
+            if handled < BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        self.deliver_locals(locals).await;
+    }
+
     async fn on_peer_event(&mut self, ev: PeerEvent) {
         match ev {
             PeerEvent::Established { peer, negotiated } => {
@@ -261,9 +295,7 @@ impl Engine {
                 update,
                 issues,
             } => {
-                let treat_as_withdraw = issues
-                    .iter()
-                    .any(|e| e.action == ErrorAction::TreatAsWithdraw);
+                let treat_as_withdraw = treat_as_withdraw(&issues);
                 let end_of_rib = update.is_end_of_rib();
                 if end_of_rib == Some(Family::RTC) {
                     self.rtc_eor_deadlines.remove(&peer);
@@ -407,8 +439,13 @@ impl Engine {
     /// Carries out a route table operation's outputs.
     async fn dispatch(&mut self, out: Outputs) {
         self.push_to_peers(out.peers);
-        if !out.locals.is_empty() {
-            let vo = self.vpn.route_events(&mut self.rib, out.locals);
+        self.deliver_locals(out.locals).await;
+    }
+
+    /// Route events for the VPN instances, and what they then change.
+    async fn deliver_locals(&mut self, locals: Vec<RouteEvent>) {
+        if !locals.is_empty() {
+            let vo = self.vpn.route_events(&mut self.rib, locals);
             self.dispatch_vpn(vo).await;
         }
     }
@@ -488,6 +525,13 @@ impl Engine {
             }
         }
     }
+}
+
+/// RFC 7606: an UPDATE with a treat-as-withdraw finding withdraws what it announces.
+fn treat_as_withdraw(issues: &[DecodeError]) -> bool {
+    issues
+        .iter()
+        .any(|e| e.action == ErrorAction::TreatAsWithdraw)
 }
 
 fn to_out_item(a: Advert) -> OutItem {
