@@ -149,6 +149,10 @@ impl Node {
         self.process.rss()
     }
 
+    pub fn cpu_seconds(&self) -> f64 {
+        self.process.cpu_seconds().unwrap_or(0.0)
+    }
+
     pub fn alive(&mut self) -> bool {
         self.process.alive()
     }

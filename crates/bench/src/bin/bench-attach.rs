@@ -176,6 +176,9 @@ struct Run {
     per_route: f64,
     visible: Option<Duration>,
     log_per_attach: f64,
+    /// CPU seconds of A per attach, and of B per received route (first phase).
+    cpu_per_attach: f64,
+    cpu_per_route: f64,
     phases: Vec<Phase>,
 }
 
@@ -214,6 +217,7 @@ fn run(
     let idle_rss = a.rss().unwrap_or(0);
     let b_before = b.rss().unwrap_or(0);
     let b_received = received_routes(b.api).unwrap_or(0);
+    let (a_cpu, b_cpu) = (a.cpu_seconds(), b.cpu_seconds());
     let log_before = a.log_bytes();
 
     let mut phases = Vec::new();
@@ -221,6 +225,8 @@ fn run(
     let mut per_port = 0.0;
     let mut per_route = 0.0;
     let mut log_per_attach = 0.0;
+    let mut cpu_per_attach = 0.0;
+    let mut cpu_per_route = 0.0;
     let mut phase_no = 0;
     for &keep_alive in modes {
         for &c in clients {
@@ -244,12 +250,15 @@ fn run(
             );
             if phase_no == 0 {
                 per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
+                cpu_per_attach = (a.cpu_seconds() - a_cpu) / n as f64;
                 log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
                 let ok = n - p.errors - p.resets;
                 let in_rib = wait_for(Duration::from_secs(120), Duration::from_millis(10), || {
                     (received_routes(b.api)? >= b_received + ok as u64).then_some(())
                 });
                 per_route = b.rss().unwrap_or(0).saturating_sub(b_before) as f64 / ok.max(1) as f64;
+                // CPU time, unlike wall time, hardly depends on what else the machine runs.
+                cpu_per_route = (b.cpu_seconds() - b_cpu) / ok.max(1) as f64;
                 // Then in the VRF (at once for ours; the original imports from a queue).
                 visible = in_rib.and_then(|()| {
                     wait_for(Duration::from_secs(60), Duration::from_millis(10), || {
@@ -273,6 +282,8 @@ fn run(
         per_route,
         visible,
         log_per_attach,
+        cpu_per_attach,
+        cpu_per_route,
         phases,
     })
 }
@@ -368,6 +379,8 @@ fn main() -> anyhow::Result<()> {
         "RSS per received route (B)",
         "all N routes in B's VRF",
         "log per attach",
+        "CPU per attach (A)",
+        "CPU per received route (B)",
     ]);
     for r in &runs {
         m.row(vec![
@@ -381,6 +394,8 @@ fn main() -> anyhow::Result<()> {
                 format!("{:.2} s after the first request", v.as_secs_f64())
             }),
             bytes(r.log_per_attach),
+            format!("{:.0} µs", r.cpu_per_attach * 1e6),
+            format!("{:.0} µs", r.cpu_per_route * 1e6),
         ]);
     }
     println!();
