@@ -26,6 +26,9 @@ pub struct DriverTaskConfig {
     /// Capacity of the channel: a sender waits once this many commands are queued.
     pub capacity: usize,
     /// How long the task lets a burst build up after its first update, before reconciling.
+    /// Zero (the default): only what the tasks already running queue meanwhile (a yield) —
+    /// a lone update is not held back, and while a reconcile runs the rest of a burst queues
+    /// up and becomes the next one anyway.
     pub coalesce_delay: Duration,
     /// First and longest wait before retrying a failed instance.
     pub retry_min: Duration,
@@ -36,7 +39,7 @@ impl Default for DriverTaskConfig {
     fn default() -> Self {
         DriverTaskConfig {
             capacity: 1024,
-            coalesce_delay: Duration::from_millis(2),
+            coalesce_delay: Duration::ZERO,
             retry_min: Duration::from_millis(500),
             retry_max: Duration::from_secs(30),
         }
@@ -190,7 +193,11 @@ impl<D: DataplaneDriver> Runner<D> {
                 Some(Command::Update(id, state)) => {
                     self.take_update(id, state);
                     // Let the rest of a burst arrive, so it becomes one reconcile.
-                    tokio::time::sleep(self.config.coalesce_delay).await;
+                    if self.config.coalesce_delay.is_zero() {
+                        tokio::task::yield_now().await;
+                    } else {
+                        tokio::time::sleep(self.config.coalesce_delay).await;
+                    }
                 }
                 Some(Command::Query(query)) => self.answer(query).await,
             }
