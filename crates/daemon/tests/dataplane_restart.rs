@@ -22,12 +22,17 @@ use dataplane_support::{fdb_lines, kernel_state, links, wait_for, Cluster, NodeD
 /// How often the VMs ping during a restart.
 const PING_INTERVAL: Duration = Duration::from_millis(10);
 
+/// When the agent notices a restart: at its next poll of `/ping` (networking-bagpipe polls
+/// every few seconds; shortened here).
+const AGENT_POLL: Duration = Duration::from_secs(1);
+
 /// Restarts a node's daemon as `systemctl restart` would, then plays the agent: sees `/ping`
-/// change and re-sends the node's attachments.
+/// change at its next poll and re-sends the node's attachments.
 fn restart(daemon: &mut NodeDaemon, replay: impl FnOnce(&NodeDaemon)) {
     let before = daemon.ping_token().expect("daemon up");
     daemon.stop();
     daemon.start();
+    std::thread::sleep(AGENT_POLL);
     let now = daemon.ping_token().expect("daemon up again");
     assert_ne!(now, before, "/ping must change across a restart");
     replay(daemon);
