@@ -176,18 +176,44 @@ impl<K: Kernel> Reconciler<K> {
 
     fn plan(&self, keys: &BTreeSet<Key>) -> Vec<Op> {
         let mut ops = Vec::new();
+        let mut displaced = BTreeSet::new();
         for key in keys {
-            match (self.installed.get(key), self.desired(key)) {
-                (None, Some(want)) => ops.push(Op::Create(want.clone())),
-                (Some(have), Some(want)) if !have.satisfies(want) => ops.push(Op::Change {
+            let op = match (self.installed.get(key), self.desired(key)) {
+                (None, Some(want)) => Op::Create(want.clone()),
+                (Some(have), Some(want)) if !have.satisfies(want) => Op::Change {
                     old: have.clone(),
                     new: want.clone(),
-                }),
-                (Some(have), None) => ops.push(Op::Remove(have.clone())),
-                _ => {}
+                },
+                (Some(have), None) => Op::Remove(have.clone()),
+                _ => continue,
+            };
+            if let Op::Create(want) | Op::Change { new: want, .. } = &op {
+                for k in self.in_the_way(want) {
+                    if !keys.contains(&k) && displaced.insert(k.clone()) {
+                        ops.push(Op::Remove(self.installed[&k].clone()));
+                    }
+                }
             }
+            ops.push(op);
         }
         ops
+    }
+
+    /// Adopted entries nobody claimed since that keep `want` from being created, to remove
+    /// first: a VXLAN device of the previous run holding the VNI an instance now wants on a
+    /// device of another name (instance ids follow the order of the attachments, which an
+    /// agent replaying them after a restart need not keep). Waiting for the sweep would leave
+    /// the instance without its device until then.
+    fn in_the_way(&self, want: &Entry) -> Vec<Key> {
+        self.unclaimed
+            .iter()
+            .filter(|k| {
+                self.installed
+                    .get(*k)
+                    .is_some_and(|have| have.conflicts_with(want))
+            })
+            .cloned()
+            .collect()
     }
 
     /// Applies `ops` stage by stage (removals backwards, then the rest forwards) and returns

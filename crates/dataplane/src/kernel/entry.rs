@@ -170,6 +170,17 @@ impl Entry {
         }
     }
 
+    /// Whether the kernel refuses one of the two while the other exists: VXLAN devices of
+    /// different names on the same VNI and port.
+    pub(crate) fn conflicts_with(&self, other: &Entry) -> bool {
+        match (self, other) {
+            (Entry::Vxlan(a), Entry::Vxlan(b)) => {
+                a.name != b.name && a.vni == b.vni && a.dst_port == b.dst_port
+            }
+            _ => false,
+        }
+    }
+
     /// Order of creation: what an entry needs comes before it; removal goes backwards.
     pub(crate) fn stage(&self) -> u8 {
         match self {

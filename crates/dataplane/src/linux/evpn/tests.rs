@@ -301,6 +301,37 @@ async fn after_a_restart_only_the_sweep_removes_leftovers() {
 }
 
 #[tokio::test]
+async fn after_a_restart_an_instance_under_another_id_takes_its_vni_back_at_once() {
+    let kernel = FakeKernel::with_devices(&["tap1"]);
+    driver(&kernel)
+        .reconcile_instance(2, Some(&state()))
+        .await
+        .unwrap();
+    // The replay created the instances in another order: this one is now number 1. The old
+    // VXLAN device holds its VNI (the kernel would refuse a second one): it goes now, with
+    // its entries and bridge, not at the sweep.
+    let mut restarted = driver(&kernel);
+    restarted.resync().await.unwrap();
+    restarted
+        .reconcile_instance(1, Some(&state()))
+        .await
+        .unwrap();
+    let names: Vec<String> = kernel
+        .entries()
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Vxlan(v) => Some(v.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["bpvx-1"]);
+    // The old bridge (and what lives on it) is left for the sweep.
+    assert!(restarted.sweep_unclaimed().await.unwrap() > 0);
+    assert_eq!(kernel.entries().len(), 12);
+    assert!(!format!("{:?}", kernel.entries()).contains("-2\""));
+}
+
+#[tokio::test]
 async fn ip_vpn_entries_are_not_adopted_by_the_evpn_driver() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let ipvpn_neigh = Entry::Neigh {
