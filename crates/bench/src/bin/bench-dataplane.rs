@@ -71,7 +71,13 @@ fn main() -> anyhow::Result<()> {
     let node = Netns::new(&format!("bpb-dp{}-n", std::process::id()))?;
     let generator_ns = Netns::new(&format!("bpb-dp{}-g", std::process::id()))?;
     for (ns, cmd) in [
-        (&node.0, format!("link add ul0 type veth peer name ul0 netns {}", generator_ns.0)),
+        (
+            &node.0,
+            format!(
+                "link add ul0 type veth peer name ul0 netns {}",
+                generator_ns.0
+            ),
+        ),
         (&node.0, format!("addr add {NODE}/24 dev ul0")),
         (&node.0, "link set ul0 up".into()),
         (&generator_ns.0, format!("addr add {GENERATOR}/24 dev ul0")),
@@ -150,7 +156,14 @@ fn main() -> anyhow::Result<()> {
         daemon.display()
     );
     let mut table = Table::new(&[
-        "routes", "mode", "N", "median", "p99", "max", "last entry", "missing",
+        "routes",
+        "mode",
+        "N",
+        "median",
+        "p99",
+        "max",
+        "last entry",
+        "missing",
     ]);
     for kind in [Kind::Evpn, Kind::Vpnv4] {
         for mode in [Mode::Paced, Mode::Burst] {
@@ -241,7 +254,10 @@ impl Kind {
         }
         .parse()
         .expect("route target");
-        let mut comms = vec![rt.into(), ExtendedCommunity::encapsulation(TunnelType::VXLAN)];
+        let mut comms = vec![
+            rt.into(),
+            ExtendedCommunity::encapsulation(TunnelType::VXLAN),
+        ];
         if self == Kind::Vpnv4 {
             comms.push(ExtendedCommunity::router_mac(MacAddress([
                 0x02, 0xaa, 0, 0, 0, 1,
