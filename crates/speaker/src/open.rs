@@ -57,3 +57,40 @@ pub fn build_open_restarting(config: &PeerConfig, restarting: bool) -> Open {
     }
     Open::new(config.local_asn, config.hold_time, config.router_id, caps)
 }
+
+#[cfg(test)]
+mod tests {
+    use bagpipe_wire::Family;
+
+    use super::*;
+    use crate::config::GracefulRestartConfig;
+
+    fn restart_bit(open: &Open) -> Option<bool> {
+        open.capabilities().find_map(|c| match c {
+            Capability::GracefulRestart(gr) => Some(gr.restarting),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn the_restart_bit_follows_the_configuration_unless_the_session_says_otherwise() {
+        let mut config = PeerConfig::ibgp(
+            "192.0.2.2".parse().unwrap(),
+            64512,
+            "192.0.2.1".parse().unwrap(),
+            vec![Family::EVPN],
+        );
+        assert_eq!(restart_bit(&build_open(&config)), None);
+        config.graceful_restart = Some(GracefulRestartConfig {
+            restart_time: 90,
+            forwarding_preserved: vec![Family::EVPN],
+            restarting: true,
+        });
+        assert_eq!(restart_bit(&build_open(&config)), Some(true));
+        // After the first session with the peer: no longer restarting.
+        assert_eq!(
+            restart_bit(&build_open_restarting(&config, false)),
+            Some(false)
+        );
+    }
+}
