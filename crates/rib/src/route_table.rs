@@ -342,11 +342,19 @@ impl State {
 }
 
 /// Announces every eligible best path of `family` in `table` to peer `t`.
-fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Family, t: SourceId) {
+/// What peer `t` may have of `family` in `table`: each route's best path it is eligible for,
+/// with the attributes it is sent with.
+fn eligible_routes<F: AddressFamily>(
+    st: &State,
+    table: &Table<F>,
+    family: Family,
+    t: SourceId,
+) -> Vec<PeerChange> {
     let Some(target) = st.sources[&t].peer() else {
-        return;
+        return Vec::new();
     };
     let mut exporter = Exporter::new(&st.config);
+    let mut out = Vec::new();
     for (key, paths) in table.iter() {
         if F::family_of(key) != family {
             continue;
@@ -372,7 +380,7 @@ fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Famil
             continue;
         };
         let attrs = exporter.attrs(&b.attrs, &st.sources[&b.source], t, target);
-        st.out.peers.push(PeerChange {
+        out.push(PeerChange {
             peer: t,
             key: Some(F::erase(key)),
             advert: Advert::Announce {
@@ -382,6 +390,12 @@ fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Famil
             },
         });
     }
+    out
+}
+
+fn sync_family<F: AddressFamily>(st: &mut State, table: &Table<F>, family: Family, t: SourceId) {
+    let routes = eligible_routes(st, table, family, t);
+    st.out.peers.extend(routes);
 }
 
 /// After a peer's RTC interests changed from `old` to its current set: announce what it now
@@ -550,8 +564,9 @@ impl RouteTable {
             0,
             Source {
                 id: 0,
+                // The original's looking glass calls the originator of these routes so.
                 kind: SourceKind::Local {
-                    name: "rt-constraint".into(),
+                    name: "BGPManager".into(),
                 },
             },
         );
@@ -563,6 +578,36 @@ impl RouteTable {
 
     pub fn config(&self) -> &TableConfig {
         &self.st.config
+    }
+
+    /// What a peer currently has from us (its Adj-RIB-Out), recomputed: for the looking glass.
+    pub fn adj_rib_out(&self, id: SourceId) -> Vec<Advert> {
+        let Some(peer) = self.st.peer(id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for &family in &peer.families {
+            if peer.rtc && !peer.rtc_eor && uses_route_targets(family) {
+                continue;
+            }
+            let t = &self.tables;
+            let routes = match family {
+                Family::IPV4_UNICAST => eligible_routes(&self.st, &t.ipv4, family, id),
+                Family::IPV6_UNICAST => eligible_routes(&self.st, &t.ipv6, family, id),
+                Family::VPNV4 => eligible_routes(&self.st, &t.vpnv4, family, id),
+                Family::VPNV6 => eligible_routes(&self.st, &t.vpnv6, family, id),
+                Family::EVPN => eligible_routes(&self.st, &t.evpn, family, id),
+                Family::RTC => eligible_routes(&self.st, &t.rtc, family, id),
+                _ => eligible_routes(&self.st, &t.flow, family, id),
+            };
+            out.extend(routes.into_iter().map(|c| c.advert));
+        }
+        out
+    }
+
+    /// The source of the routes the table originates itself (RT Constraint).
+    pub fn rtc_source(&self) -> SourceId {
+        self.st.rtc_source
     }
 
     fn add_source(&mut self, kind: SourceKind) -> SourceId {

@@ -853,7 +853,13 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
             .map(|s| s.fsm.state())
             .max()
             .unwrap_or(State::Idle);
-        self.shared.update(|i| i.state = state);
+        self.shared.update(|i| {
+            if i.state != state {
+                i.previous_state = Some(i.state);
+                i.state_since = SystemTime::now();
+                i.state = state;
+            }
+        });
     }
 }
 

@@ -58,6 +58,9 @@ pub struct CountersSnapshot {
 #[derive(Debug, Clone)]
 pub struct Info {
     pub state: State,
+    /// The state before the last transition, and when that transition happened.
+    pub previous_state: Option<State>,
+    pub state_since: SystemTime,
     pub established_at: Option<SystemTime>,
     pub negotiated: Option<Negotiated>,
     pub last_error: Option<String>,
@@ -75,6 +78,8 @@ impl Default for PeerShared {
             counters: Counters::default(),
             info: Mutex::new(Info {
                 state: State::Idle,
+                previous_state: None,
+                state_since: SystemTime::now(),
                 established_at: None,
                 negotiated: None,
                 last_error: None,

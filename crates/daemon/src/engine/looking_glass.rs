@@ -3,7 +3,9 @@
 
 mod vpns;
 
-use bagpipe_rib::{SourceKind, Tables};
+use std::collections::BTreeMap;
+
+use bagpipe_rib::{SourceId, SourceKind, Tables};
 use bagpipe_vpn::instance::ReceivedPath;
 use bagpipe_wire::attr::{AttrValue, AttributeSet};
 use bagpipe_wire::nlri::Nlri;
@@ -11,6 +13,7 @@ use bagpipe_wire::Family;
 use serde_json::{json, Map, Value};
 
 use super::Engine;
+use crate::looking_glass::clock::local_time_text;
 use crate::looking_glass::{
     link, EngineLookingGlass, LgCollection, LgEntry, LgObject, SummaryCounts, LOOKING_GLASS_BASE,
 };
@@ -114,28 +117,35 @@ impl EngineView<'_> {
     /// `bgp/routes`: every path of every family, grouped as the original (`"<family>,*"`).
     fn all_routes(&self) -> Value {
         let mut m = Map::new();
+        for (family, entries) in self.routes_by_family(&|_| true) {
+            m.insert(format!("{family},*"), Value::Array(entries));
+        }
+        Value::Object(m)
+    }
+
+    /// `bgp/adv_routes`: the routes the BGP manager originates itself (RT Constraint).
+    fn own_routes(&self) -> Value {
+        let rtc = self.engine.rib.rtc_source();
+        Value::Array(
+            self.routes_by_family(&|s| s == rtc)
+                .into_values()
+                .flatten()
+                .collect(),
+        )
+    }
+
+    /// The paths of sources that `keep` accepts, by family.
+    fn routes_by_family(&self, keep: &dyn Fn(SourceId) -> bool) -> BTreeMap<Family, Vec<Value>> {
         let t: &Tables = self.engine.rib.tables();
-        let mut add = |family: Family, entries: Vec<Value>| {
-            if !entries.is_empty() {
-                m.insert(format!("{family},*"), Value::Array(entries));
-            }
-        };
+        let mut by_family: BTreeMap<Family, Vec<Value>> = BTreeMap::new();
         macro_rules! table {
             ($t:expr, $F:ty) => {{
-                let mut by_family: std::collections::BTreeMap<Family, Vec<Value>> =
-                    Default::default();
                 for (key, paths) in $t.iter() {
-                    for p in paths {
+                    for p in paths.iter().filter(|p| keep(p.source)) {
                         let nlri = <$F as bagpipe_rib::family::AddressFamily>::join(key, &p.data);
-                        by_family.entry(nlri.family()).or_default().push(self.route(
-                            &nlri,
-                            &p.attrs,
-                            &self.source_name(p.source),
-                        ));
+                        let route = self.route(&nlri, &p.attrs, &self.source_name(p.source));
+                        by_family.entry(nlri.family()).or_default().push(route);
                     }
-                }
-                for (f, e) in by_family {
-                    add(f, e);
                 }
             }};
         }
@@ -146,7 +156,7 @@ impl EngineView<'_> {
         table!(t.evpn, bagpipe_rib::family::Evpn);
         table!(t.rtc, bagpipe_rib::family::Rtc);
         table!(t.flow, bagpipe_rib::family::FlowSpec);
-        Value::Object(m)
+        by_family
     }
 }
 
@@ -194,6 +204,10 @@ impl LgObject for BgpView<'_> {
                     json!({"local_routes_count": local, "received_routes_count": received}),
                 ),
             ),
+            (
+                "adv_routes".into(),
+                LgEntry::subtree(move || v.own_routes()),
+            ),
         ]
     }
 }
@@ -228,14 +242,136 @@ impl LgCollection for PeersView<'_> {
             .peers
             .values()
             .find(|p| p.handle.config.address.to_string() == id)?;
+        Some(Box::new(PeerObject {
+            view: self.0,
+            peer: p,
+        }))
+    }
+}
+
+/// A peer's node: its fields, what it has from us, and the log lines about it.
+struct PeerObject<'a> {
+    view: &'a EngineView<'a>,
+    peer: &'a super::EnginePeer,
+}
+
+impl LgObject for PeerObject<'_> {
+    fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
+        let v = self.view;
+        let p = self.peer;
+        let mut entries: Vec<(String, LgEntry<'_>)> = match v.peer_view(p) {
+            Value::Object(m) => m
+                .into_iter()
+                .map(|(k, val)| (k, LgEntry::Value(val)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let address = p.handle.config.address.to_string();
+        entries.push((
+            "adv_routes".into(),
+            LgEntry::subtree(move || v.adj_rib_out(p)),
+        ));
+        entries.push((
+            "logs".into(),
+            LgEntry::subtree(move || v.logs_about(&address)),
+        ));
+        entries
+    }
+}
+
+impl EngineView<'_> {
+    /// What a peer currently has from us.
+    fn adj_rib_out(&self, p: &super::EnginePeer) -> Value {
+        let routes = self.engine.rib.adj_rib_out(p.handle.id);
+        let rtc = self.source_name(self.engine.rib.rtc_source());
+        Value::Array(
+            routes
+                .iter()
+                .filter_map(|a| match a {
+                    bagpipe_rib::Advert::Announce { nlri, attrs, .. } => {
+                        Some(self.route(nlri, attrs, &rtc))
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// The recent warnings and errors that mention `needle` (a peer address, an instance).
+    pub(super) fn logs_about(&self, needle: &str) -> Value {
+        let records: Vec<_> = self
+            .engine
+            .logs
+            .records()
+            .into_iter()
+            .filter(|r| r.message.contains(needle))
+            .collect();
+        serde_json::to_value(records).unwrap_or(Value::Null)
+    }
+
+    /// A peer, in the shape of the original's `bgp/workers/BGP-<address>`
+    /// (`peeringAddresses`, `as_info`, `rtc`, `active_families`, `protocol`), plus our
+    /// counters, capabilities and last error.
+    fn peer_view(&self, p: &super::EnginePeer) -> Value {
         let c = &p.handle.config;
         let status = p.handle.shared.status();
+        let negotiated = p
+            .handle
+            .shared
+            .info
+            .lock()
+            .map(|i| i.negotiated.clone())
+            .ok()
+            .flatten();
+        let families = negotiated
+            .as_ref()
+            .map(|n| n.families.clone())
+            .unwrap_or_default();
+        // The original names families as `(afi, safi)` tuples.
+        let active: Vec<String> = families
+            .iter()
+            .map(|f| f.to_string().replacen('/', ", ", 1))
+            .map(|f| format!("({f})"))
+            .collect();
         let mut v = serde_json::to_value(&status).unwrap_or(Value::Null);
         if let Value::Object(m) = &mut v {
-            m.insert("peeringAddresses".into(), json!({"peer_address": c.address.to_string(), "local_address": c.local_address.map(|a| a.to_string())}));
+            m.insert("name".into(), json!(format!("BGP-{}", c.address)));
+            m.insert(
+                "peeringAddresses".into(),
+                json!({"peer_address": c.address.to_string(), "local_address": c.local_address.map(|a| a.to_string())}),
+            );
             m.insert(
                 "as_info".into(),
                 json!({"local": c.local_asn, "peer": c.remote_asn()}),
+            );
+            m.insert(
+                "rtc".into(),
+                json!({"active": families.contains(&Family::RTC), "enabled": c.families.contains(&Family::RTC)}),
+            );
+            m.insert("active_families".into(), json!(active));
+            let info = p
+                .handle
+                .shared
+                .info
+                .lock()
+                .map(|i| (i.previous_state, i.state_since))
+                .ok();
+            let (previous, since) = info.unzip();
+            m.insert(
+                "protocol".into(),
+                json!({
+                    "state": status.state,
+                    "previous_state": previous.flatten().map(|s| format!("({})", s.name())),
+                    "hold_time": status.hold_time,
+                    "last_transition_time": since.map(|t| local_time_text(t, false)),
+                }),
+            );
+            // The original's worker internals: its queue, and what it subscribes to.
+            let subscriptions: Vec<String> =
+                families.iter().map(|f| format!("match:{f},*")).collect();
+            m.insert(
+                "internals".into(),
+                json!({"event queue length": p.handle.outbox.len(), "subscriptions": subscriptions}),
             );
             m.insert(
                 "configured_families".into(),
@@ -244,10 +380,10 @@ impl LgCollection for PeersView<'_> {
             m.insert("passive".into(), json!(c.passive));
             m.insert(
                 "received_routes_count".into(),
-                json!(self.0.engine.rib.paths_from(p.handle.id)),
+                json!(self.engine.rib.paths_from(p.handle.id)),
             );
         }
-        Some(Box::new(ValueObject(v)))
+        v
     }
 }
 
@@ -276,6 +412,13 @@ impl LgCollection for WorkersView<'_> {
 
     fn item(&self, id: &str) -> Option<Box<dyn LgObject + '_>> {
         let s = self.0.engine.rib.sources().find(|s| s.name() == id)?;
+        // A peer worker shows as the peer does; a VPN instance by its name and routes.
+        if let Some(p) = self.0.engine.peers.get(&s.id) {
+            return Some(Box::new(PeerObject {
+                view: self.0,
+                peer: p,
+            }));
+        }
         let kind = match &s.kind {
             SourceKind::Local { .. } => "local",
             SourceKind::Peer(_) => "bgp-peer",

@@ -17,7 +17,7 @@
 //! sub-tree built when addressed, a delegated object, a collection of objects by id), which
 //! decide, as in the original, what is shown inline and what as an `{"href": ...}` link.
 
-mod clock;
+pub(crate) mod clock;
 mod config_view;
 mod logs;
 mod root;

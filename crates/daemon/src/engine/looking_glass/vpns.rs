@@ -223,13 +223,11 @@ impl LgObject for InstanceView<'_> {
             ),
             (
                 "dataplane".into(),
-                LgEntry::subtree(move || {
-                    let driver = match i.vpn_type {
-                        VpnType::Evpn => "evpn",
-                        VpnType::Ipvpn => "ipvpn",
-                    };
-                    json!({"driver": {"id": driver, "href": v.url(&format!("vpns/dataplane/drivers/{driver}"))}})
-                }),
+                LgEntry::Object(Box::new(InstanceDataplane { view: v, inst: i })),
+            ),
+            (
+                "logs".into(),
+                LgEntry::subtree(move || v.logs_about(&i.name())),
             ),
         ]);
         if i.vpn_type == VpnType::Evpn {
@@ -387,4 +385,33 @@ fn received_view(v: &EngineView, i: &Instance, best_only: bool) -> Value {
         }
     }
     Value::Object(m)
+}
+
+/// An instance's `dataplane` node: its driver, and the log lines about it.
+struct InstanceDataplane<'a> {
+    view: &'a EngineView<'a>,
+    inst: &'a Instance,
+}
+
+impl LgObject for InstanceDataplane<'_> {
+    fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
+        let v = self.view;
+        let driver = match self.inst.vpn_type {
+            VpnType::Evpn => "evpn",
+            VpnType::Ipvpn => "ipvpn",
+        };
+        let name = self.inst.name();
+        vec![
+            (
+                "driver".into(),
+                LgEntry::Value(
+                    json!({"id": driver, "href": v.url(&format!("vpns/dataplane/drivers/{driver}"))}),
+                ),
+            ),
+            (
+                "logs".into(),
+                LgEntry::subtree(move || v.logs_about(&format!("dataplane {name}"))),
+            ),
+        ]
+    }
 }
