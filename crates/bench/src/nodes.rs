@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use crate::process::{installed, wait_for, Process};
+use bagpipe_testbed::gobgp;
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::poll;
+
+use crate::process::{cpu_seconds, installed, rss};
 
 pub const ASN: u32 = 64512;
 
@@ -30,16 +34,11 @@ impl Reflector {
             bail!("gobgpd is not installed");
         }
         let dir = tempfile::Builder::new().prefix("bpb-rr-").tempdir()?;
-        let mut toml = format!(
-            "[global.config]\n  as = {ASN}\n  router-id = \"{address}\"\n  port = {port}\n  local-address-list = [\"{address}\"]\n"
-        );
+        let me = address.to_string();
+        let mut toml = gobgp::global(ASN, &me, port);
         for c in clients {
-            toml += &format!(
-                "\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{c}\"\n    peer-as = {ASN}\n  [neighbors.transport.config]\n    passive-mode = true\n    local-address = \"{address}\"\n  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = \"{address}\"\n"
-            );
-            for f in ["l3vpn-ipv4-unicast", "l2vpn-evpn", "rtc"] {
-                toml += &format!("  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{f}\"\n");
-            }
+            let families = ["l3vpn-ipv4-unicast", "l2vpn-evpn", "rtc"];
+            toml += &gobgp::neighbor(&c.to_string(), &me, ASN, true, &families);
         }
         let conf = dir.path().join("gobgpd.toml");
         std::fs::write(&conf, toml)?;
@@ -57,7 +56,7 @@ impl Reflector {
             _dir: dir,
             api,
         };
-        wait_for(Duration::from_secs(10), Duration::from_millis(50), || {
+        poll(Duration::from_secs(10), Duration::from_millis(50), || {
             rr.cli(&["global"])
         })
         .context("gobgpd API")?;
@@ -132,8 +131,8 @@ impl Node {
             api,
             startup: Duration::ZERO,
         };
-        let up = wait_for(Duration::from_secs(60), Duration::from_millis(2), || {
-            if !node.process.alive() {
+        let up = poll(Duration::from_secs(60), Duration::from_millis(2), || {
+            if !node.process.running() {
                 return Some(false);
             }
             crate::http::get_json(api, "/ping").map(|_| true)
@@ -146,15 +145,15 @@ impl Node {
     }
 
     pub fn rss(&self) -> Option<u64> {
-        self.process.rss()
+        rss(self.process.pid())
     }
 
     pub fn cpu_seconds(&self) -> f64 {
-        self.process.cpu_seconds().unwrap_or(0.0)
+        cpu_seconds(self.process.pid()).unwrap_or(0.0)
     }
 
     pub fn alive(&mut self) -> bool {
-        self.process.alive()
+        self.process.running()
     }
 
     pub fn log_tail(&self) -> String {

@@ -10,7 +10,11 @@ use std::time::Duration;
 use anyhow::bail;
 use bagpipe_wire::Family;
 
-use crate::process::{installed, wait_for, Process};
+use bagpipe_testbed::gobgp;
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::poll;
+
+use crate::process::{installed, rss};
 
 pub const ASN: u32 = 64512;
 
@@ -164,8 +168,8 @@ impl Receiver {
             peer,
             control,
         };
-        let ready = wait_for(Duration::from_secs(15), Duration::from_millis(20), || {
-            if !r.process.alive() {
+        let ready = poll(Duration::from_secs(15), Duration::from_millis(20), || {
+            if !r.process.running() {
                 return Some(false);
             }
             r.ready().then_some(true)
@@ -181,11 +185,11 @@ impl Receiver {
     }
 
     pub fn rss(&self) -> Option<u64> {
-        self.process.rss()
+        rss(self.process.pid())
     }
 
     pub fn alive(&mut self) -> bool {
-        self.process.alive()
+        self.process.running()
     }
 
     pub fn log_tail(&self) -> String {
@@ -296,13 +300,9 @@ fn ours_config(me: Ipv4Addr, peer: Ipv4Addr, port: u16, api: u16) -> String {
 }
 
 fn gobgp_config(me: Ipv4Addr, peer: Ipv4Addr, port: u16) -> String {
-    format!(
-        "[global.config]\n  as = {ASN}\n  router-id = \"{me}\"\n  port = {port}\n  local-address-list = [\"{me}\"]\n\n\
-         [[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{peer}\"\n    peer-as = {ASN}\n\
-         \x20 [neighbors.transport.config]\n    passive-mode = true\n    local-address = \"{me}\"\n\
-         \x20 [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"l3vpn-ipv4-unicast\"\n\
-         \x20 [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"l2vpn-evpn\"\n"
-    )
+    let me = me.to_string();
+    let families = ["l3vpn-ipv4-unicast", "l2vpn-evpn"];
+    gobgp::global(ASN, &me, port) + &gobgp::neighbor(&peer.to_string(), &me, ASN, false, &families)
 }
 
 fn bird_config(me: Ipv4Addr, peer: Ipv4Addr, port: u16) -> String {

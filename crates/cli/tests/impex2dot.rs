@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::json;
-use support::{run_tool, Daemon};
+use support::{run_tool, start_daemon};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_bagpipe-impex2dot");
 
@@ -12,20 +12,20 @@ fn draws_the_instances_of_two_servers() {
     // Two VRFs of one VPN on two nodes, one readvertising and attracting traffic, and an EVI,
     // created in the order of their ids (the daemon may list them by id or by creation).
     // One API port for all servers, as the original's --port.
-    let a = Daemon::start("127.0.42.1", 20200, 20201);
-    let b = Daemon::start("127.0.42.2", 20200, 20202);
-    a.attach(json!({
+    let a = start_daemon("127.0.42.1", 20200, 20201);
+    let b = start_daemon("127.0.42.2", 20200, 20202);
+    a.attach(&json!({
         "vpn_instance_id": "bpc-green-0123456789", "vpn_type": "evpn", "local_port": "tap.g",
         "mac_address": "52:54:00:42:00:02", "ip_address": "10.42.1.2/24",
         "import_rt": ["64512:4203"], "export_rt": ["64512:4203"]
     }));
-    a.attach(json!({
+    a.attach(&json!({
         "vpn_instance_id": "bpc-red", "vpn_type": "ipvpn", "local_port": "to_web_1",
         "mac_address": "52:54:00:42:00:01", "ip_address": "10.42.0.1/24",
         "gateway_ip": "10.42.0.254", "import_rt": ["64512:4201", "64512:4202"],
         "export_rt": ["64512:4201"]
     }));
-    b.attach(json!({
+    b.attach(&json!({
         "vpn_instance_id": "bpc-red", "vpn_type": "ipvpn", "local_port": "tap-b",
         "mac_address": "52:54:00:42:00:03", "ip_address": "10.42.0.3/24",
         "gateway_ip": "10.42.0.254", "import_rt": ["64512:4201"], "export_rt": ["64512:4202"],

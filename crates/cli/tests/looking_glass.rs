@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::json;
-use support::{run_tool, Daemon, Run};
+use support::{run_tool, start_daemon, Daemon, Run};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_bagpipe-looking-glass");
 
@@ -17,13 +17,13 @@ fn looking_glass(daemon: &Daemon, path: &[&str]) -> Run {
 /// created in the order of their ids, so that they are listed in that order whether the
 /// daemon lists them by id or by creation.
 fn known_state(address: &str, api_port: u16) -> Daemon {
-    let daemon = Daemon::start(address, api_port, api_port + 1);
-    daemon.attach(json!({
+    let daemon = start_daemon(address, api_port, api_port + 1);
+    daemon.attach(&json!({
         "vpn_instance_id": "bpc-lg-evi", "vpn_type": "evpn", "local_port": {"linuxif": "tap-lg-2"},
         "mac_address": "52:54:00:41:00:02", "ip_address": "10.41.1.2/24",
         "import_rt": ["64512:4102"], "export_rt": ["64512:4102", "64512:4103"]
     }));
-    daemon.attach(json!({
+    daemon.attach(&json!({
         "vpn_instance_id": "bpc-lg-vrf", "vpn_type": "ipvpn", "local_port": {"linuxif": "tap-lg-1"},
         "mac_address": "52:54:00:41:00:01", "ip_address": "10.41.0.1/24",
         "gateway_ip": "10.41.0.254", "import_rt": ["64512:4101"], "export_rt": ["64512:4101"]
@@ -92,7 +92,7 @@ fn recurses_below_the_node_only() {
 
 #[test]
 fn reports_missing_paths_and_servers() {
-    let daemon = Daemon::start("127.0.41.9", 20110, 20111);
+    let daemon = start_daemon("127.0.41.9", 20110, 20111);
     let run = looking_glass(&daemon, &["vpns", "no such"]);
     assert_eq!(
         run.stdout,

@@ -3,8 +3,9 @@
 
 mod support;
 
+use bagpipe_testbed::can_use_netns;
 use serde_json::{json, Value};
-use support::{ip, root_or_skip, run_tool, Daemon, NetGuard, Run};
+use support::{ip, run_tool, start_daemon, Daemon, NetGuard, Run};
 
 const TOOL: &str = env!("CARGO_BIN_EXE_bagpipe-rest-attach");
 
@@ -29,7 +30,7 @@ fn assert_ok(run: &Run, daemon: &Daemon) {
 
 #[test]
 fn attach_detach_round_trip() {
-    let daemon = Daemon::start("127.0.40.1", 20000, 20001);
+    let daemon = start_daemon("127.0.40.1", 20000, 20001);
     let ipvpn = "--network-type ipvpn --port tap-bpc-1 --vpn-instance-id bpc-blue \
                  --ip 10.40.0.5/25 --mac 52:54:00:40:00:05 --rt 64512:4001 --import-rt 64512:4002 \
                  --export-rt 64512:4003 --local-pref 300 --direction from-port --advertise-subnet";
@@ -86,7 +87,7 @@ fn attach_detach_round_trip() {
 
 #[test]
 fn refused_or_invalid_requests() {
-    let daemon = Daemon::start("127.0.40.25", 20030, 20031);
+    let daemon = start_daemon("127.0.40.25", 20030, 20031);
     let base = "--network-type ipvpn --port tap-bpc-9 --ip 10.40.9.1";
     // The daemon refuses: its error body on stdout, the status on stderr, exit status 1.
     let run = rest_attach(
@@ -131,14 +132,14 @@ fn namespaces() -> String {
 
 #[test]
 fn netns_port_created_and_removed() {
-    if !root_or_skip("netns_port_created_and_removed") {
+    if !can_use_netns() {
         return;
     }
     let _guard = NetGuard {
         namespaces: vec!["bpc-ra-ns1".into()],
         links: vec!["bpc-ra-v1".into()],
     };
-    let daemon = Daemon::start("127.0.40.9", 20010, 20011);
+    let daemon = start_daemon("127.0.40.9", 20010, 20011);
     // E-VPN needs a MAC: without --mac, the one of the interface in the namespace.
     let args = "--network-type evpn --port netns:bpc-ra-v1 --netns bpc-ra-ns1 \
                 --vpn-instance-id bpc-green --ip 10.40.2.5";
@@ -218,7 +219,7 @@ fn vlan_supported(probe: &str) -> bool {
 
 #[test]
 fn netns_port_on_a_vlan() {
-    if !root_or_skip("netns_port_on_a_vlan") {
+    if !can_use_netns() {
         return;
     }
     let _guard = NetGuard {
@@ -229,7 +230,7 @@ fn netns_port_on_a_vlan() {
         println!("SKIPPED: netns_port_on_a_vlan: this kernel has no VLAN devices (8021q)");
         return;
     }
-    let daemon = Daemon::start("127.0.40.17", 20020, 20021);
+    let daemon = start_daemon("127.0.40.17", 20020, 20021);
     let args = "--network-type ipvpn --port netns:bpc-ra-v2 --netns bpc-ra-ns2 --ovs-vlan 7 \
                 --mac 52:54:00:40:03:05 --ip 10.40.3.5/24 --gateway-ip 10.40.3.1";
     assert_ok(&rest_attach(&daemon, &format!("--attach {args}")), &daemon);

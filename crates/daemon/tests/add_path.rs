@@ -7,41 +7,26 @@ mod support;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use bagpipe_wire::attr::{AsPath, AttrValue, Origin, PathAttribute};
+use bagpipe_testbed::wait::wait_for;
 use bagpipe_wire::message::{AddPathMode, Capability, Message, Update};
-use bagpipe_wire::nlri::{Nlri, PathNlri, VpnPrefix};
-use bagpipe_wire::{
-    CodecContext, ExtendedCommunity, Family, Label, RouteDistinguisher, RouteTarget,
-};
+use bagpipe_wire::nlri::PathNlri;
+use bagpipe_wire::{CodecContext, Family, RouteDistinguisher};
 use serde_json::json;
+use support::daemon_with_peer;
+use support::messages::VpnRoute;
 use support::scripted::ScriptedListener;
-use support::{daemon_ini, wait_for, Daemon};
 
 const T: Duration = Duration::from_secs(10);
 
+/// Path `path_id` of the route to 10.61.0.0/24 (RD 64512:9, label 300, target 64512:61).
 fn path(path_id: u32, next_hop: &str) -> Update {
-    let nlri = Nlri::Vpn(VpnPrefix::new(
-        RouteDistinguisher::as2(64512, 9),
-        Label::mpls(300, true),
-        "10.61.0.0/24".parse().unwrap(),
-    ));
-    let rt: RouteTarget = "64512:61".parse().unwrap();
-    Update::announce(
-        Family::VPNV4,
-        Some(next_hop.parse().unwrap()),
-        vec![
-            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
-            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
-            PathAttribute::new(AttrValue::LocalPref(100)),
-            PathAttribute::new(AttrValue::ExtendedCommunities(vec![
-                ExtendedCommunity::from(rt),
-            ])),
-        ],
-        vec![PathNlri {
-            path_id: Some(path_id),
-            nlri,
-        }],
-    )
+    let route = VpnRoute {
+        rd: RouteDistinguisher::as2(64512, 9),
+        label: 300,
+        rt: "64512:61".parse().unwrap(),
+        path_id: Some(path_id),
+    };
+    route.update("10.61.0.0/24", next_hop)
 }
 
 #[test]
@@ -49,14 +34,8 @@ fn every_path_of_an_add_path_peer_is_kept_and_used_together() {
     let (p_addr, a_addr) = ("127.0.23.210", "127.0.23.211");
     let port = 19310;
     let listener = ScriptedListener::bind(p_addr, port);
-    let section = format!("\n[BGP_PEER {p_addr}]\nfamilies = ipv4/mpls-vpn\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19311,
-        &daemon_ini(a_addr, &[p_addr], port, 19311, &section),
-    );
-    a.attach(json!({"vpn_instance_id": "vrf61", "vpn_type": "ipvpn", "import_rt": "64512:61", "export_rt": "64512:62",
+    let a = daemon_with_peer(a_addr, 19311, p_addr, port, "ipv4/mpls-vpn", "");
+    a.attach(&json!({"vpn_instance_id": "vrf61", "vpn_type": "ipvpn", "import_rt": "64512:61", "export_rt": "64512:62",
                     "local_port": {"linuxif": "tap61"}, "mac_address": "52:54:00:00:61:01", "ip_address": "10.62.0.1/24",
                     "gateway_ip": "10.62.0.254"}));
     let mut p = listener.accept(T);

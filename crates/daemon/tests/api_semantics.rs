@@ -4,11 +4,12 @@
 
 mod support;
 
+use bagpipe_testbed::daemon::{daemon_ini, Daemon};
 use serde_json::{json, Value};
-use support::{daemon_ini, Daemon};
+use support::start_daemon;
 
 fn daemon(addr: &str, port: u16) -> Daemon {
-    Daemon::start("api", addr, port, &daemon_ini(addr, &[], 19301, port, ""))
+    start_daemon("api", addr, port, &daemon_ini(addr, &[], 19301, port, ""))
 }
 
 fn evpn_body(instance: &str, port: &str, mac: &str, ip: &str) -> Value {
@@ -30,20 +31,20 @@ fn refused(d: &Daemon, path: &str, body: &Value, field: &str) {
 #[test]
 fn instances_live_from_first_attach_to_last_detach() {
     let d = daemon("127.0.23.201", 19302);
-    d.attach(evpn_body(
+    d.attach(&evpn_body(
         "net1",
         "tap1",
         "52:54:00:00:01:01",
         "10.1.0.1/24",
     ));
-    d.attach(evpn_body(
+    d.attach(&evpn_body(
         "net1",
         "tap2",
         "52:54:00:00:01:02",
         "10.1.0.2/24",
     ));
     // Re-attaching the same endpoint is a refresh: nothing changes.
-    d.attach(evpn_body(
+    d.attach(&evpn_body(
         "net1",
         "tap1",
         "52:54:00:00:01:01",
@@ -59,12 +60,12 @@ fn instances_live_from_first_attach_to_last_detach() {
     let mut more = evpn_body("net1", "tap1", "52:54:00:00:01:01", "10.1.0.1/24");
     more["import_rt"] = json!(["64512:1", "64512:2"]);
     more["export_rt"] = json!("64512:3");
-    d.attach(more);
+    d.attach(&more);
     let rts = &d.lg("vpns/instances/net1")["route_targets"];
     assert_eq!(rts["import"], json!(["target:64512:1", "target:64512:2"]));
     assert_eq!(rts["export"], json!(["target:64512:3"]));
     for (port, mac) in [("tap1", "52:54:00:00:01:01"), ("tap2", "52:54:00:00:01:02")] {
-        d.detach(json!({"vpn_instance_id": "net1", "vpn_type": "evpn", "local_port": {"linuxif": port}, "mac_address": mac}));
+        d.detach(&json!({"vpn_instance_id": "net1", "vpn_type": "evpn", "local_port": {"linuxif": port}, "mac_address": mac}));
     }
     assert_eq!(d.lg("vpns/instances"), json!([]));
     assert_eq!(d.lg("summary")["route_counts"]["local_routes_count"], 0);
@@ -73,7 +74,7 @@ fn instances_live_from_first_attach_to_last_detach() {
 #[test]
 fn what_the_engine_refuses_is_a_400_naming_the_field() {
     let d = daemon("127.0.23.202", 19303);
-    d.attach(evpn_body(
+    d.attach(&evpn_body(
         "net1",
         "tap1",
         "52:54:00:00:02:01",
@@ -101,7 +102,7 @@ fn what_the_engine_refuses_is_a_400_naming_the_field() {
     // A VNI already used by another instance.
     let mut a = evpn_body("net2", "tap4", "52:54:00:00:02:04", "10.3.0.1/24");
     a["vni"] = json!(5000);
-    d.attach(a);
+    d.attach(&a);
     let mut b = evpn_body("net3", "tap5", "52:54:00:00:02:05", "10.4.0.1/24");
     b["vni"] = json!(5000);
     refused(&d, "/attach_localport", &b, "vni");

@@ -8,9 +8,8 @@ mod dataplane_support;
 
 use bagpipe_testbed::can_use_netns;
 use bagpipe_testbed::probes::{arp, no_reply, ping, VxlanArpCapture};
-use dataplane_support::vms::{
-    attach, detach, wait_no_reply, wait_ping, EvpnVm, A, B, NET_A, NET_B,
-};
+use bagpipe_testbed::vms::{EvpnVm, A, B};
+use dataplane_support::vms::{attach, detach, wait_no_reply, wait_ping, NET_A, NET_B};
 use dataplane_support::{fdb_lines, Cluster, Reflector};
 
 /// VMs of one E-VPN on three nodes ping each other over IPv4 and IPv6; ARP for a remote VM

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use bagpipe_testbed::can_use_netns;
 use bagpipe_testbed::probes::{no_reply, ping};
+use bagpipe_testbed::wait::wait_for;
 use dataplane_support::vms::{plug_vm, wait_ping, R, S, VRF1, VRF2};
-use dataplane_support::{wait_for, Cluster, Reflector};
+use dataplane_support::{Cluster, Reflector};
 
 fn ipvpn_through_the_daemons(prefix: &str, reflector: Reflector) {
     let mut cluster = Cluster::new(prefix, 3, reflector);
@@ -25,22 +26,22 @@ fn ipvpn_through_the_daemons(prefix: &str, reflector: Reflector) {
         .collect();
 
     // Gateways, then the other subnets on the other nodes.
-    assert!(ping(&r[0], R[0].gateway), "r1 -> its gateway");
-    assert!(ping(&r[2], R[2].gateway), "r3 -> its gateway");
-    wait_ping(&r[0], R[1].ip());
-    wait_ping(&r[0], R[2].ip());
-    wait_ping(&r[2], R[1].ip());
-    wait_ping(&r[1], R[0].ip());
+    assert!(ping(&r[0], R[0].gateways[0]), "r1 -> its gateway");
+    assert!(ping(&r[2], R[2].gateways[0]), "r3 -> its gateway");
+    wait_ping(&r[0], R[1].ip(0));
+    wait_ping(&r[0], R[2].ip(0));
+    wait_ping(&r[2], R[1].ip(0));
+    wait_ping(&r[1], R[0].ip(0));
 
     // VRF 2 works with the same addresses...
-    assert!(ping(&s[0], S[0].gateway), "s1 -> its gateway");
-    wait_ping(&s[0], S[1].ip());
+    assert!(ping(&s[0], S[0].gateways[0]), "s1 -> its gateway");
+    wait_ping(&s[0], S[1].ip(0));
     // ...and never reaches VRF 1, nor is reached from it.
-    assert!(no_reply(&s[0], R[1].ip()), "s1 must not reach r2");
-    assert!(no_reply(&s[0], R[2].ip()), "s1 must not reach r3");
-    assert!(no_reply(&r[0], S[1].ip()), "r1 must not reach s2");
+    assert!(no_reply(&s[0], R[1].ip(0)), "s1 must not reach r2");
+    assert!(no_reply(&s[0], R[2].ip(0)), "s1 must not reach r3");
+    assert!(no_reply(&r[0], S[1].ip(0)), "r1 must not reach s2");
     assert!(
-        no_reply(&s[0], R[0].gateway),
+        no_reply(&s[0], R[0].gateways[0]),
         "s1 must not reach VRF 1's gateway"
     );
     assert!(
@@ -49,11 +50,11 @@ fn ipvpn_through_the_daemons(prefix: &str, reflector: Reflector) {
     );
 
     // Detaching r3 on node 3 withdraws its route: node 1 stops sending to it.
-    cluster.daemon(3).detach(&R[2].request(&VRF1));
+    cluster.daemon(3).detach(&VRF1.request(&R[2]));
     wait_for(Duration::from_secs(10), "r1 -/-> r3", || {
-        no_reply(&r[0], R[2].ip()).then_some(())
+        no_reply(&r[0], R[2].ip(0)).then_some(())
     });
-    assert!(ping(&r[0], R[1].ip()), "r1 -> r2 still");
+    assert!(ping(&r[0], R[1].ip(0)), "r1 -> r2 still");
 }
 
 #[test]

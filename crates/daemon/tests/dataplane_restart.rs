@@ -13,11 +13,16 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bagpipe_testbed::can_use_netns;
+use bagpipe_testbed::daemon::Daemon;
 use bagpipe_testbed::fabric::Fabric;
-use bagpipe_testbed::netns::{exec, in_netns, ip};
+use bagpipe_testbed::foreign;
+use bagpipe_testbed::netns::{exec, in_netns};
 use bagpipe_testbed::probes::{no_reply, ping, PingLoss};
-use dataplane_support::vms::{attach, plug_vm, wait_ping, A, B, NET_A, NET_B, R, VRF1};
-use dataplane_support::{fdb_lines, kernel_state, links, wait_for, Cluster, NodeDaemon, Reflector};
+use bagpipe_testbed::snapshot::kernel_state;
+use bagpipe_testbed::vms::{A, B};
+use bagpipe_testbed::wait::wait_for;
+use dataplane_support::vms::{attach, plug_vm, wait_ping, NET_A, NET_B, R, VRF1};
+use dataplane_support::{fdb_lines, links, Cluster, Reflector};
 
 /// How often the VMs ping during a restart.
 const PING_INTERVAL: Duration = Duration::from_millis(10);
@@ -28,10 +33,10 @@ const AGENT_POLL: Duration = Duration::from_secs(1);
 
 /// Restarts a node's daemon as `systemctl restart` would, then plays the agent: sees `/ping`
 /// change at its next poll and re-sends the node's attachments.
-fn restart(daemon: &mut NodeDaemon, replay: impl FnOnce(&NodeDaemon)) {
+fn restart(daemon: &mut Daemon, replay: impl FnOnce(&Daemon)) {
     let before = daemon.ping_token().expect("daemon up");
     daemon.stop();
-    daemon.start();
+    daemon.start_again();
     std::thread::sleep(AGENT_POLL);
     let now = daemon.ping_token().expect("daemon up again");
     assert_ne!(now, before, "/ping must change across a restart");
@@ -40,7 +45,7 @@ fn restart(daemon: &mut NodeDaemon, replay: impl FnOnce(&NodeDaemon)) {
 
 /// Whether the daemon is done with its restart: sessions up, and what its drivers adopted
 /// at start-up either claimed again or swept.
-fn restart_over(daemon: &NodeDaemon, sessions: usize) -> bool {
+fn restart_over(daemon: &Daemon, sessions: usize) -> bool {
     daemon.established() == sessions
         && ["evpn", "ipvpn"]
             .iter()
@@ -81,7 +86,7 @@ fn restart_keeps_traffic(prefix: &str, k: usize, reflector: Reflector, order: Re
     let (i, j, k) = (i - 1, j - 1, k - 1);
     for (from, to) in [(i, k), (k, i), (i, j)] {
         wait_ping(&a[from], A[to].v4);
-        wait_ping(&r[from], R[to].ip());
+        wait_ping(&r[from], R[to].ip(0));
     }
     let before: Vec<String> = (1..=3)
         .map(|n| kernel_state(&cluster.fabric.node(n)))
@@ -96,7 +101,7 @@ fn restart_keeps_traffic(prefix: &str, k: usize, reflector: Reflector, order: Re
         (
             "IP VPN",
             "across",
-            PingLoss::start(&r[i], R[k].ip(), PING_INTERVAL),
+            PingLoss::start(&r[i], R[k].ip(0), PING_INTERVAL),
         ),
         (
             "E-VPN",
@@ -106,13 +111,13 @@ fn restart_keeps_traffic(prefix: &str, k: usize, reflector: Reflector, order: Re
         (
             "IP VPN",
             "beside",
-            PingLoss::start(&r[i], R[j].ip(), PING_INTERVAL),
+            PingLoss::start(&r[i], R[j].ip(0), PING_INTERVAL),
         ),
     ];
     let started = Instant::now();
     restart(cluster.daemon_mut(k + 1), |d| {
-        let vrf = R[k].request(&VRF1);
-        let evpn = A[k].requests(&NET_A);
+        let vrf = VRF1.request(&R[k]);
+        let evpn = NET_A.requests(&A[k]);
         let mut requests: Vec<&serde_json::Value> =
             std::iter::once(&vrf).chain(evpn.iter()).collect();
         if order == Replay::Reversed {
@@ -228,7 +233,7 @@ fn an_instance_deleted_while_the_daemon_was_down_is_swept() {
     let d = cluster.daemon_mut(2);
     d.stop();
     cluster.fabric.unplug(2, &B[1].port());
-    cluster.daemon_mut(2).start();
+    cluster.daemon_mut(2).start_again();
     attach(&cluster, &NET_A, a2);
     assert!(ping(&a[0], a2.v4), "a1 -> a2 after the restart");
 
@@ -255,17 +260,6 @@ fn an_instance_deleted_while_the_daemon_was_down_is_swept() {
     assert!(ping(&a[0], a2.v4), "a1 -> a2");
 }
 
-/// Entries of others, created by hand the way an operator or another agent would.
-const FOREIGN: &[&str] = &[
-    "link add brfor type bridge",
-    "link set brfor up",
-    "link add vxfor type vxlan id 4242 local 192.0.2.1 dstport 4790 nolearning",
-    "route add 10.99.0.0/24 dev brfor",
-    "route add 10.98.0.0/24 dev brfor table 100",
-    "rule add pref 1000 from 10.99.0.0/24 lookup 100",
-    "neigh add 10.99.0.7 lladdr 02:99:00:00:00:07 dev brfor nud permanent",
-];
-
 /// `bagpipe-bgp-cleanup` beside `bagpipe-bgp` (a workspace build or test run builds both).
 fn cleanup_binary() -> Option<PathBuf> {
     let daemon = PathBuf::from(env!("CARGO_BIN_EXE_bagpipe-bgp"));
@@ -279,13 +273,7 @@ fn a_killed_daemon_leaves_nothing_after_bagpipe_bgp_cleanup() {
     }
     let mut fabric = Fabric::new("bpd-cl", 2);
     let node1 = fabric.node(1);
-    for command in FOREIGN {
-        ip(&node1, command);
-    }
-    exec(
-        &node1,
-        "bridge fdb append 00:00:00:00:00:00 dev vxfor dst 192.0.2.9",
-    );
+    foreign::add(&node1);
     let a = [A[0].create(&mut fabric), A[1].create(&mut fabric)];
     let before = kernel_state(&node1);
 

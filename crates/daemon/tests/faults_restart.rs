@@ -8,19 +8,20 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bagpipe_wire::attr::{AsPath, AttrValue, Origin, PathAttribute};
-use bagpipe_wire::message::{Capability, GracefulRestart, GracefulRestartFamily, Message, Update};
-use bagpipe_wire::nlri::{Nlri, VpnPrefix};
-use bagpipe_wire::{ExtendedCommunity, Family, Label, RouteDistinguisher, RouteTarget};
-use support::exabgp::Exabgp;
-use support::frr::Frr;
+use bagpipe_testbed::daemon::daemon_ini;
+use bagpipe_testbed::wait::wait_for;
+use bagpipe_wire::message::{Capability, GracefulRestart, GracefulRestartFamily, Message};
+use bagpipe_wire::Family;
+use support::exabgp::{self, Exabgp};
+use support::frr::{bgpd_conf, Frr};
+use support::messages::vpn_update;
 use support::scripted::ScriptedListener;
-use support::{daemon_ini, wait_for, Daemon};
+use support::{daemon_with_peer, start_daemon};
 
 const T: Duration = Duration::from_secs(15);
 
-/// ExaBGP's neighbour block: connects to our daemon, graceful restart with `restart_time`
-/// (none when 0), and these VPNv4 routes (`10.50.N.0/24`).
+/// ExaBGP's neighbour block: graceful restart with `restart_time` (none when 0), and these
+/// VPNv4 routes (`10.50.N.0/24`).
 fn exabgp_neighbor(ours: &str, exa: &str, port: u16, restart_time: u16, routes: &[u8]) -> String {
     let gr = if restart_time > 0 {
         format!("graceful-restart {restart_time};")
@@ -35,21 +36,13 @@ fn exabgp_neighbor(ours: &str, exa: &str, port: u16, restart_time: u16, routes: 
             )
         })
         .collect();
-    format!(
-        "neighbor {ours} {{
-    router-id {exa};
-    local-address {exa};
-    local-as 64512;
-    peer-as 64512;
-    connect {port};
-    capability {{ route-refresh; {gr} }}
+    let settings = format!(
+        "    capability {{ route-refresh; {gr} }}
     family {{ ipv4 mpls-vpn; }}
-    api {{ processes [ api ]; neighbor-changes; receive {{ parsed; update; }} }}
     static {{
-{routes}    }}
-}}
-"
-    )
+{routes}    }}"
+    );
+    exabgp::neighbor(ours, exa, port, &settings)
 }
 
 #[test]
@@ -57,12 +50,13 @@ fn a_gracefully_restarting_exabgp_keeps_its_routes_stale_until_it_refreshes_them
     let (x_addr, a_addr) = ("127.0.27.1", "127.0.27.2");
     let port = 19450;
     // The daemon waits for ExaBGP to connect (a passive peer), and keeps nothing of its own.
-    let section = format!("\n[BGP_PEER {x_addr}]\nfamilies = ipv4/mpls-vpn\npassive = True\n");
-    let a = Daemon::start(
-        "A",
+    let a = daemon_with_peer(
         a_addr,
         19452,
-        &daemon_ini(a_addr, &[x_addr], port, 19452, &section),
+        x_addr,
+        port,
+        "ipv4/mpls-vpn",
+        "passive = True",
     );
     let neighbor = |routes: &[u8]| exabgp_neighbor(a_addr, x_addr, port, 30, routes);
     let mut x = Exabgp::start(
@@ -115,39 +109,22 @@ fn a_gracefully_restarting_exabgp_keeps_its_routes_stale_until_it_refreshes_them
 fn a_peer_that_is_only_a_graceful_restart_helper_has_its_routes_withdrawn_when_it_dies() {
     let (f_addr, a_addr) = ("127.0.27.9", "127.0.27.10");
     let port = 19460;
-    let conf = format!(
-        "frr defaults traditional
-hostname frr-helper
-log stdout informational
-!
-route-map RM-VPN permit 10
- set extcommunity rt 64512:20
-exit
-!
-router bgp 64512
- bgp router-id {f_addr}
- no bgp default ipv4-unicast
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor {a_addr} remote-as 64512
- neighbor {a_addr} port {port}
- neighbor {a_addr} update-source {f_addr}
- !
+    let conf = bgpd_conf(
+        "frr-helper",
+        f_addr,
+        a_addr,
+        port,
+        &format!(
+            " !
  address-family ipv4 vpn
   neighbor {a_addr} activate
   network 10.60.0.0/24 rd 64512:60 label 600 route-map RM-VPN
  exit-address-family
-exit
 "
+        ),
     );
     let mut frr = Frr::start("frr", f_addr, port, &conf);
-    let section = format!("\n[BGP_PEER {f_addr}]\nfamilies = ipv4/mpls-vpn\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19462,
-        &daemon_ini(a_addr, &[f_addr], port, 19462, &section),
-    );
+    let a = daemon_with_peer(a_addr, 19462, f_addr, port, "ipv4/mpls-vpn", "");
     a.wait_route("10.60.0.0/24", T);
     // FRR's capability names no family: it keeps no forwarding state of its own.
     let gr = a.peer(f_addr)["capabilities"]
@@ -168,47 +145,13 @@ exit
     );
 }
 
-/// A VPN UPDATE for `prefix` (RD 64512:7, label 100, route target 64512:20).
-fn vpn(prefix: &str, next_hop: &str) -> Update {
-    let prefix: bagpipe_wire::IpPrefix = prefix.parse().unwrap();
-    let family = if prefix.is_ipv4() {
-        Family::VPNV4
-    } else {
-        Family::VPNV6
-    };
-    let rt: RouteTarget = "64512:20".parse().unwrap();
-    Update::announce(
-        family,
-        Some(next_hop.parse().unwrap()),
-        vec![
-            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
-            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
-            PathAttribute::new(AttrValue::LocalPref(100)),
-            PathAttribute::new(AttrValue::ExtendedCommunities(vec![
-                ExtendedCommunity::from(rt),
-            ])),
-        ],
-        vec![Nlri::Vpn(VpnPrefix::new(
-            RouteDistinguisher::as2(64512, 7),
-            Label::mpls(100, true),
-            prefix,
-        ))
-        .into()],
-    )
-}
-
 #[test]
 fn graceful_restart_keeps_only_the_families_the_peer_preserves() {
     let (p_addr, a_addr) = ("127.0.27.17", "127.0.27.18");
     let port = 19470;
     let listener = ScriptedListener::bind(p_addr, port);
-    let section = format!("\n[BGP_PEER {p_addr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19472,
-        &daemon_ini(a_addr, &[p_addr], port, 19472, &section),
-    );
+    let families = "ipv4/mpls-vpn, ipv6/mpls-vpn";
+    let a = daemon_with_peer(a_addr, 19472, p_addr, port, families, "");
     let mut p = listener.accept(T);
     // The peer preserves VPNv4 across a restart, not VPNv6.
     let gr = Capability::GracefulRestart(GracefulRestart {
@@ -222,8 +165,8 @@ fn graceful_restart_keeps_only_the_families_the_peer_preserves() {
     });
     let id = p_addr.parse().unwrap();
     p.establish_with(64512, 90, id, &[Family::VPNV4, Family::VPNV6], vec![gr]);
-    p.send(&Message::Update(vpn("10.70.0.0/24", p_addr)));
-    p.send(&Message::Update(vpn(
+    p.send(&Message::Update(vpn_update("10.70.0.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update(
         "2001:db8:70::/48",
         "::ffff:127.0.27.17",
     )));
@@ -246,7 +189,7 @@ fn stale_routes_go_when_the_restarted_peer_no_longer_preserves_their_family() {
     let listener = ScriptedListener::bind(p_addr, port);
     let section =
         format!("connect_retry_max = 1\n\n[BGP_PEER {p_addr}]\nfamilies = ipv4/mpls-vpn\n");
-    let a = Daemon::start(
+    let a = start_daemon(
         "A",
         a_addr,
         19476,
@@ -266,7 +209,7 @@ fn stale_routes_go_when_the_restarted_peer_no_longer_preserves_their_family() {
     let id = p_addr.parse().unwrap();
     let mut p = listener.accept(T);
     p.establish_with(64512, 90, id, &[Family::VPNV4], vec![gr(true)]);
-    p.send(&Message::Update(vpn("10.71.0.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update("10.71.0.0/24", p_addr)));
     a.wait_route("10.71.0.0/24", T);
     drop(p);
     // Back, but its forwarding state for VPNv4 was lost (F bit clear, RFC 4724 §4.2): the

@@ -7,37 +7,20 @@ mod support;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use bagpipe_wire::attr::{AsPath, AttrValue, Origin, PathAttribute};
+use bagpipe_testbed::daemon::{daemon_ini, Daemon};
+use bagpipe_testbed::gobgp::{self, Gobgp};
+use bagpipe_testbed::wait::wait_for;
 use bagpipe_wire::message::{Message, Update};
-use bagpipe_wire::nlri::{Nlri, VpnPrefix};
-use bagpipe_wire::{ExtendedCommunity, Family, Label, RouteDistinguisher, RouteTarget};
+use bagpipe_wire::Family;
+use support::messages::vpn_update;
 use support::scripted::{Received, ScriptedListener, ScriptedPeer};
-use support::{daemon_ini, gobgp_global, gobgp_neighbor, ipvpn, wait_for, Daemon, Gobgp};
+use support::{daemon_with_peer, ipvpn, start_daemon};
 
 const T: Duration = Duration::from_secs(15);
 
-/// A VPNv4 UPDATE for `prefix` (RD 64512:7, label 100, route target 64512:20).
-fn vpnv4(prefix: &str, next_hop: &str) -> Update {
-    let nlri = Nlri::Vpn(VpnPrefix::new(
-        RouteDistinguisher::as2(64512, 7),
-        Label::mpls(100, true),
-        prefix.parse().unwrap(),
-    ));
-    let rt: RouteTarget = "64512:20".parse().unwrap();
-    Update::announce(
-        Family::VPNV4,
-        Some(next_hop.parse().unwrap()),
-        vec![
-            PathAttribute::new(AttrValue::Origin(Origin::Igp)),
-            PathAttribute::new(AttrValue::AsPath(AsPath::default())),
-            PathAttribute::new(AttrValue::LocalPref(100)),
-            PathAttribute::new(AttrValue::ExtendedCommunities(vec![
-                ExtendedCommunity::from(rt),
-            ])),
-        ],
-        vec![nlri.into()],
-    )
-}
+/// The families of the scripted peers: VPNv4 only, no RT Constraint, so that what a peer
+/// sends is kept whatever its targets.
+const VPNV4: &str = "ipv4/mpls-vpn";
 
 /// The encoded UPDATE with `raw` (one or more encoded path attributes) added in front of its
 /// attributes: lengths fixed, contents as given.
@@ -53,26 +36,14 @@ fn with_raw_attribute(peer: &ScriptedPeer, update: Update, raw: &[u8]) -> Vec<u8
     m
 }
 
-/// Our daemon at `addr` with one VPNv4-only peer (no RT Constraint, so that what the peer
-/// sends is kept whatever its targets) and `extra` settings for it.
-fn daemon_with_peer(addr: &str, peer: &str, port: u16, api: u16, extra: &str) -> Daemon {
-    let section = format!("\n[BGP_PEER {peer}]\nfamilies = ipv4/mpls-vpn\n{extra}\n");
-    Daemon::start(
-        "daemon",
-        addr,
-        api,
-        &daemon_ini(addr, &[peer], port, api, &section),
-    )
-}
-
 #[test]
 fn a_killed_gobgp_peer_is_back_within_seconds_and_routes_are_relearned() {
     let (g_addr, a_addr) = ("127.0.26.1", "127.0.26.2");
     let port = 19400;
     let toml = format!(
         "{}\n{}",
-        gobgp_global(64512, g_addr, port),
-        gobgp_neighbor(a_addr, g_addr, 64512, true, &["l3vpn-ipv4-unicast", "rtc"])
+        gobgp::global(64512, g_addr, port),
+        gobgp::neighbor(a_addr, g_addr, 64512, true, &["l3vpn-ipv4-unicast", "rtc"])
     );
     let mut g = Gobgp::start("gobgp", "127.0.26.1:19401", &toml);
     let gobgp_state = |g: &Gobgp| {
@@ -90,9 +61,9 @@ fn a_killed_gobgp_peer_is_back_within_seconds_and_routes_are_relearned() {
             "connect_retry_max = 2\n\n[BGP_PEER {g_addr}]\nfamilies = ipv4/mpls-vpn, ipv4/rtc\n"
         ),
     );
-    let a = Daemon::start("A", a_addr, 19402, &ini);
+    let a = start_daemon("A", a_addr, 19402, &ini);
     a.wait_established(1, T);
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     a.wait_route("10.99.0.0/24", T);
     g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     let vrf = a.lg("vpns/instances/vrf-red")["instance_dataplane_id"]
@@ -153,11 +124,11 @@ fn a_silent_peer_is_dropped_when_the_hold_timer_expires() {
     let (p_addr, a_addr) = ("127.0.26.9", "127.0.26.10");
     let port = 19410;
     let listener = ScriptedListener::bind(p_addr, port);
-    let a = daemon_with_peer(a_addr, p_addr, port, 19412, "hold_time = 3");
+    let a = daemon_with_peer(a_addr, 19412, p_addr, port, VPNV4, "hold_time = 3");
     let mut p = listener.accept(T);
     let open = p.establish(64512, 3, Ipv4Addr::new(127, 0, 26, 9), &[Family::VPNV4]);
     assert_eq!(open.hold_time, 3);
-    p.send(&Message::Update(vpnv4("10.9.0.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update("10.9.0.0/24", p_addr)));
     a.wait_route("10.9.0.0/24", T);
     let quiet_since = Instant::now();
     // We say nothing more; the daemon keeps sending KEEPALIVEs (every second), then gives up.
@@ -194,22 +165,22 @@ fn a_malformed_update_is_treated_as_withdraw_and_the_session_stays() {
     let (p_addr, a_addr) = ("127.0.26.17", "127.0.26.18");
     let port = 19420;
     let listener = ScriptedListener::bind(p_addr, port);
-    let a = daemon_with_peer(a_addr, p_addr, port, 19422, "");
+    let a = daemon_with_peer(a_addr, 19422, p_addr, port, VPNV4, "");
     let mut p = listener.accept(T);
     p.establish(64512, 90, Ipv4Addr::new(127, 0, 26, 17), &[Family::VPNV4]);
-    p.send(&Message::Update(vpnv4("10.17.1.0/24", p_addr)));
-    p.send(&Message::Update(vpnv4("10.17.2.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update("10.17.1.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update("10.17.2.0/24", p_addr)));
     a.wait_route("10.17.1.0/24", T);
     a.wait_route("10.17.2.0/24", T);
 
     // LOCAL_PREF of 2 octets (RFC 7606 §7.5: treat-as-withdraw) on a new version of route 1.
     let bad_local_pref = [0x40, 5, 2, 0, 100];
-    let m = with_raw_attribute(&p, vpnv4("10.17.1.0/24", p_addr), &bad_local_pref);
+    let m = with_raw_attribute(&p, vpn_update("10.17.1.0/24", p_addr), &bad_local_pref);
     p.send_raw(&m);
     a.wait_no_route("10.17.1.0/24", T);
     // ATOMIC_AGGREGATE of 1 octet (§7.6: attribute discard): the route is kept.
     let bad_atomic = [0x40, 6, 1, 0];
-    let m = with_raw_attribute(&p, vpnv4("10.17.3.0/24", p_addr), &bad_atomic);
+    let m = with_raw_attribute(&p, vpn_update("10.17.3.0/24", p_addr), &bad_atomic);
     p.send_raw(&m);
     let (_, r3) = a.wait_route("10.17.3.0/24", T);
     assert!(
@@ -256,7 +227,7 @@ fn a_malformed_update_is_treated_as_withdraw_and_the_session_stays() {
 /// the speaker with the lower BGP identifier is closed with Cease/7, the other survives.
 fn collision(p_addr: &str, a_addr: &str, port: u16, api: u16, peer_id: Ipv4Addr) {
     let listener = ScriptedListener::bind(p_addr, port);
-    let a = daemon_with_peer(a_addr, p_addr, port, api, "");
+    let a = daemon_with_peer(a_addr, api, p_addr, port, VPNV4, "");
     // The daemon's connection to us...
     let mut theirs = listener.accept(T);
     // ... and ours to the daemon, which answers it with its OPEN.
@@ -284,7 +255,7 @@ fn collision(p_addr: &str, a_addr: &str, port: u16, api: u16, peer_id: Ipv4Addr)
     winner.send(&Message::Keepalive);
     winner.recv_keepalive();
     a.wait_peer_state(p_addr, "Established", T);
-    winner.send(&Message::Update(vpnv4("10.30.0.0/24", p_addr)));
+    winner.send(&Message::Update(vpn_update("10.30.0.0/24", p_addr)));
     a.wait_route("10.30.0.0/24", T);
     let peer = a.peer(p_addr);
     assert_eq!(peer["counters"]["established_transitions"], 1, "{peer}");
@@ -316,12 +287,12 @@ fn a_passive_peer_is_never_connected_to_but_accepted() {
     let port = 19440;
     // Something listens where the daemon would connect: it must never see a connection.
     let trap = ScriptedListener::bind(p_addr, port);
-    let a = daemon_with_peer(a_addr, p_addr, port, 19442, "passive = True");
+    let a = daemon_with_peer(a_addr, 19442, p_addr, port, VPNV4, "passive = True");
     let peer = a.peer(p_addr);
     assert_eq!(peer["passive"], true, "{peer}");
     let mut p = ScriptedPeer::connect(p_addr, SocketAddr::new(a_addr.parse().unwrap(), port));
     p.establish(64512, 90, Ipv4Addr::new(127, 0, 26, 41), &[Family::VPNV4]);
-    p.send(&Message::Update(vpnv4("10.41.0.0/24", p_addr)));
+    p.send(&Message::Update(vpn_update("10.41.0.0/24", p_addr)));
     a.wait_route("10.41.0.0/24", T);
     a.wait_peer_state(p_addr, "Established", T);
     assert!(

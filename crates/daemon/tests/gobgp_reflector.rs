@@ -7,8 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::{daemon_ini, Daemon};
+use bagpipe_testbed::gobgp::{self, Gobgp};
+use bagpipe_testbed::wait::wait_for;
 use serde_json::json;
-use support::{daemon_ini, gobgp_global, gobgp_neighbor, has_received, wait_for, Daemon, Gobgp};
+use support::{has_received, start_daemon};
 
 const FAMILIES: &[&str] = &["l2vpn-evpn", "l3vpn-ipv4-unicast", "rtc"];
 
@@ -29,18 +32,18 @@ fn routes_cross_a_gobgp_reflector_both_ways_and_are_withdrawn() {
     let port = 19101;
     let toml = format!(
         "{}\n{}\n{}",
-        gobgp_global(64512, rr, port),
-        gobgp_neighbor(a_addr, rr, 64512, true, FAMILIES),
-        gobgp_neighbor(b_addr, rr, 64512, true, FAMILIES)
+        gobgp::global(64512, rr, port),
+        gobgp::neighbor(a_addr, rr, 64512, true, FAMILIES),
+        gobgp::neighbor(b_addr, rr, 64512, true, FAMILIES)
     );
     let gobgp = Gobgp::start("gobgp-rr", "127.0.21.1:19102", &toml);
-    let a = Daemon::start(
+    let a = start_daemon(
         "A",
         a_addr,
         19103,
         &daemon_ini(a_addr, &[rr], port, 19103, ""),
     );
-    let b = Daemon::start(
+    let b = start_daemon(
         "B",
         b_addr,
         19104,
@@ -67,15 +70,15 @@ fn routes_cross_our_own_reflector_and_a_restart_changes_ping() {
         "route_reflector = True\n\n[BGP_PEER {a_addr}]\nroute_reflector_client = True\n\n\
          [BGP_PEER {b_addr}]\nroute_reflector_client = True\n"
     );
-    let r = Daemon::start(
+    let r = start_daemon(
         "RR",
         rr,
         19112,
         &daemon_ini(rr, &[a_addr, b_addr], port, 19112, &clients),
     );
     let a_ini = daemon_ini(a_addr, &[rr], port, 19113, "");
-    let a = Daemon::start("A", a_addr, 19113, &a_ini);
-    let b = Daemon::start(
+    let a = start_daemon("A", a_addr, 19113, &a_ini);
+    let b = start_daemon(
         "B",
         b_addr,
         19114,
@@ -94,7 +97,7 @@ fn routes_cross_our_own_reflector_and_a_restart_changes_ping() {
     // A restart is visible to agents through /ping, which they poll to re-send attachments.
     let before = a.get("/ping").unwrap();
     drop(a);
-    let a = Daemon::start("A again", a_addr, 19113, &a_ini);
+    let a = start_daemon("A again", a_addr, 19113, &a_ini);
     assert_ne!(a.get("/ping").unwrap(), before);
     a.wait_established(1, Duration::from_secs(20));
 }
@@ -103,8 +106,8 @@ fn routes_cross_our_own_reflector_and_a_restart_changes_ping() {
 /// instances and dummy dataplane; a detach on A withdraws them from B.
 fn exchange_and_withdraw(a: &Daemon, b: &Daemon) {
     let a_addr = a.address.to_string();
-    b.attach(evpn_attach("tapB1", "52:54:00:00:21:0b", "10.10.0.11/24"));
-    a.attach(evpn_attach("tapA1", "52:54:00:00:21:0a", "10.10.0.10/24"));
+    b.attach(&evpn_attach("tapB1", "52:54:00:00:21:0b", "10.10.0.11/24"));
+    a.attach(&evpn_attach("tapA1", "52:54:00:00:21:0a", "10.10.0.10/24"));
     wait_for(
         Duration::from_secs(10),
         "A's MAC in B's E-VPN instance",
@@ -153,8 +156,8 @@ fn exchange_and_withdraw(a: &Daemon, b: &Daemon) {
         .then_some(())
     });
 
-    b.attach(ipvpn_attach("tapB2", "52:54:00:00:22:0b", "10.20.0.11/24"));
-    a.attach(ipvpn_attach("tapA2", "52:54:00:00:22:0a", "10.20.0.10/24"));
+    b.attach(&ipvpn_attach("tapB2", "52:54:00:00:22:0b", "10.20.0.11/24"));
+    a.attach(&ipvpn_attach("tapA2", "52:54:00:00:22:0a", "10.20.0.10/24"));
     let vrf = b.lg("vpns/instances/vrf-red")["instance_dataplane_id"]
         .as_u64()
         .unwrap();
@@ -167,7 +170,7 @@ fn exchange_and_withdraw(a: &Daemon, b: &Daemon) {
         },
     );
 
-    a.detach(json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "local_port": {"linuxif": "tapA1"},
+    a.detach(&json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "local_port": {"linuxif": "tapA1"},
                     "mac_address": "52:54:00:00:21:0a"}));
     wait_for(Duration::from_secs(10), "A's MAC withdrawn from B", || {
         let s = b.dataplane_instance("evpn", id);

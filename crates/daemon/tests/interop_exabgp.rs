@@ -8,26 +8,12 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
+use bagpipe_testbed::wait::wait_for;
 use serde_json::Value;
-use support::exabgp::{exabgp5, Exabgp};
-use support::{daemon_ini, evpn, ipvpn, wait_for, Daemon};
+use support::exabgp::{exabgp5, neighbor, Exabgp};
+use support::{daemon_with_peer, evpn, ipvpn};
 
 const T: Duration = Duration::from_secs(15);
-
-fn neighbor(ours: &str, exa: &str, port: u16, families: &str) -> String {
-    format!(
-        "neighbor {ours} {{
-    router-id {exa};
-    local-address {exa};
-    local-as 64512;
-    peer-as 64512;
-    connect {port};
-    {families}
-    api {{ processes [ api ]; neighbor-changes; receive {{ parsed; update; }} }}
-}}
-"
-    )
-}
 
 /// Every NLRI ExaBGP received announced (`announce`) or withdrawn (`withdraw`) in `family`
 /// (ExaBGP's name, e.g. "ipv4 mpls-vpn"), each with the update's attributes.
@@ -61,15 +47,8 @@ fn has(x: &Exabgp, what: &str, family: &str, needle: &str) -> Option<(Value, Val
 fn exabgp_4_receives_our_vpn_routes_as_json_and_sends_us_its_own() {
     let (x_addr, a_addr) = ("127.0.24.1", "127.0.24.2");
     let port = 19300;
-    let section = format!(
-        "\n[BGP_PEER {x_addr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn, ipv4/flow-vpn\n"
-    );
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19302,
-        &daemon_ini(a_addr, &[x_addr], port, 19302, &section),
-    );
+    let families = "ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn, ipv4/flow-vpn";
+    let a = daemon_with_peer(a_addr, 19302, x_addr, port, families, "");
     let families = "family { ipv4 mpls-vpn; ipv6 mpls-vpn; l2vpn evpn; ipv4 flow-vpn; }";
     let x = Exabgp::start(
         "exabgp",
@@ -84,9 +63,9 @@ fn exabgp_4_receives_our_vpn_routes_as_json_and_sends_us_its_own() {
     });
 
     // Ours, printed by ExaBGP.
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
-    a.attach(ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
-    a.attach(evpn("net-blue", "64512:10", 3, "10.10.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
+    a.attach(&evpn("net-blue", "64512:10", 3, "10.10.0.10/24"));
     let (n, attrs) = wait_for(T, "our VPNv4 route in ExaBGP", || {
         has(&x, "announce", "ipv4 mpls-vpn", "10.20.0.10/32")
     });
@@ -160,7 +139,7 @@ fn exabgp_4_receives_our_vpn_routes_as_json_and_sends_us_its_own() {
         "neighbor {a_addr} withdraw route 10.24.1.0/24 rd 64512:24 label 240 next-hop {x_addr}"
     ));
     a.wait_no_route("10.24.1.0/24", T);
-    a.detach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.detach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     wait_for(T, "our VPNv4 route withdrawn in ExaBGP", || {
         has(&x, "withdraw", "ipv4 mpls-vpn", "10.20.0.10/32")
     });
@@ -174,16 +153,10 @@ fn exabgp_5_gets_our_rt_constraint_routes_and_no_route_it_did_not_ask_for() {
     };
     let (x_addr, a_addr) = ("127.0.24.9", "127.0.24.10");
     let port = 19310;
-    let section =
-        format!("\n[BGP_PEER {x_addr}]\nfamilies = ipv4/mpls-vpn, l2vpn/evpn, ipv4/rtc\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19312,
-        &daemon_ini(a_addr, &[x_addr], port, 19312, &section),
-    );
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
-    a.attach(evpn("net-blue", "64512:10", 2, "10.10.0.10/24"));
+    let families = "ipv4/mpls-vpn, l2vpn/evpn, ipv4/rtc";
+    let a = daemon_with_peer(a_addr, 19312, x_addr, port, families, "");
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&evpn("net-blue", "64512:10", 2, "10.10.0.10/24"));
     // No family block: ExaBGP 5 offers every family it knows, RT Constraint included.
     let x = Exabgp::start(
         "exabgp5",

@@ -7,9 +7,10 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::wait::wait_for;
 use serde_json::Value;
-use support::frr::Frr;
-use support::{daemon_ini, ipvpn, wait_for, Daemon};
+use support::frr::{bgpd_conf, Frr};
+use support::{daemon_with_peer, ipvpn};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -28,24 +29,8 @@ fn vpn_paths(answer: &Value, prefix: &str) -> Vec<(String, Value)> {
 }
 
 fn frr_conf(frr: &str, ours: &str, port: u16) -> String {
-    format!(
-        "frr defaults traditional
-hostname frr-interop
-log stdout informational
-!
-route-map RM-VPN permit 10
- set extcommunity rt 64512:20
-exit
-!
-router bgp 64512
- bgp router-id {frr}
- no bgp default ipv4-unicast
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor {ours} remote-as 64512
- neighbor {ours} port {port}
- neighbor {ours} update-source {frr}
- neighbor {ours} timers connect 1
+    let more = format!(
+        " neighbor {ours} timers connect 1
  !
  address-family ipv4 vpn
   neighbor {ours} activate
@@ -59,9 +44,9 @@ router bgp 64512
   neighbor {ours} activate
   network 10.35.0.0/24 rd 64512:35 ethtag 0 label 3005 esi 00:00:00:00:00:00:00:00:00:00 gwip 0.0.0.0 routermac 02:00:00:23:03:05
  exit-address-family
-exit
 "
-    )
+    );
+    bgpd_conf("frr-interop", frr, ours, port, &more)
 }
 
 #[test]
@@ -70,14 +55,8 @@ fn vpnv4_vpnv6_and_evpn_type5_cross_both_ways_with_frr() {
     let port = 19250;
     let frr = Frr::start("frr", f_addr, port, &frr_conf(f_addr, a_addr, port));
     // FRR 8.4 has no RT Constraint: the families without it.
-    let peer =
-        format!("\n[BGP_PEER {f_addr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19252,
-        &daemon_ini(a_addr, &[f_addr], port, 19252, &peer),
-    );
+    let families = "ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn";
+    let a = daemon_with_peer(a_addr, 19252, f_addr, port, families, "");
     a.wait_established(1, T);
     wait_for(T, "FRR to see A established", || {
         frr.established(a_addr).then_some(())
@@ -102,8 +81,8 @@ fn vpnv4_vpnv6_and_evpn_type5_cross_both_ways_with_frr() {
     );
 
     // Us to FRR.
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
-    a.attach(ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
     let (rd, v4) = wait_for(T, "our VPNv4 route in FRR", || {
         vpn_paths(&frr.json("show bgp ipv4 vpn json"), "10.20.0.10/32")
             .into_iter()
@@ -147,7 +126,7 @@ fn vpnv4_vpnv6_and_evpn_type5_cross_both_ways_with_frr() {
         "no network 10.31.0.0/24 rd 64512:31 label 301",
     ]);
     a.wait_no_route("10.31.0.0/24", T);
-    a.detach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.detach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     wait_for(T, "our VPNv4 route withdrawn from FRR", || {
         vpn_paths(&frr.json("show bgp ipv4 vpn json"), "10.20.0.10/32")
             .is_empty()

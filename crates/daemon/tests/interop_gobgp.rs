@@ -7,10 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::daemon_ini;
+use bagpipe_testbed::gobgp::{self, Gobgp};
+use bagpipe_testbed::wait::wait_for;
 use serde_json::{json, Value};
-use support::{
-    daemon_ini, evpn, gobgp_attr, gobgp_global, gobgp_neighbor, ipvpn, wait_for, Daemon, Gobgp,
-};
+use support::{daemon_with_peer, evpn, ipvpn, start_daemon};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -24,14 +25,14 @@ const ALL_FAMILIES: &[&str] = &[
 
 /// The next hop GoBGP shows for a path (MP_REACH_NLRI's).
 fn next_hop(path: &Value) -> String {
-    gobgp_attr(path, 14).map_or_else(String::new, |a| {
+    gobgp::attr(path, 14).map_or_else(String::new, |a| {
         a["nexthop"].as_str().unwrap_or("").to_string()
     })
 }
 
 /// The route targets of a GoBGP path.
 fn route_targets(path: &Value) -> Vec<String> {
-    gobgp_attr(path, 16)
+    gobgp::attr(path, 16)
         .and_then(|a| a["value"].as_array())
         .into_iter()
         .flatten()
@@ -46,19 +47,16 @@ fn every_vpn_family_crosses_both_ways_with_a_gobgp_reflector_and_rt_constraint()
     let port = 19200;
     let toml = format!(
         "{}\n{}",
-        gobgp_global(64512, rr, port),
-        gobgp_neighbor(a_addr, rr, 64512, true, ALL_FAMILIES)
+        gobgp::global(64512, rr, port),
+        gobgp::neighbor(a_addr, rr, 64512, true, ALL_FAMILIES)
     );
     let g = Gobgp::start("gobgp-rr", "127.0.22.1:19201", &toml);
     // GoBGP's VRFs import 64512:20 (IP VPN) and 64512:10 (E-VPN): its RT Constraint routes ask
     // us for exactly those.
     g.run("vrf add red rd 64512:201 rt both 64512:20");
     g.run("vrf add blue rd 64512:202 rt both 64512:10");
-    let peer = format!(
-        "\n[BGP_PEER {rr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn, ipv4/flow-vpn, ipv4/rtc\n"
-    );
-    let ini = daemon_ini(a_addr, &[rr], port, 19202, &peer);
-    let a = Daemon::start("A", a_addr, 19202, &ini);
+    let families = "ipv4/mpls-vpn, ipv6/mpls-vpn, l2vpn/evpn, ipv4/flow-vpn, ipv4/rtc";
+    let a = daemon_with_peer(a_addr, 19202, rr, port, families, "");
     a.wait_established(1, T);
     wait_for(T, "GoBGP to see A established", || {
         g.established(a_addr).then_some(())
@@ -67,15 +65,15 @@ fn every_vpn_family_crosses_both_ways_with_a_gobgp_reflector_and_rt_constraint()
     // ---- Ours to GoBGP. A VRF that exports a route target nobody imports (not even itself:
     // GoBGP, as RFC 4684 §3.2 allows, reflects each client's interests back to it) goes
     // first: RT Constraint must keep its route from GoBGP while the others get through.
-    a.attach(ipvpn(
+    a.attach(&ipvpn(
         "vrf-green",
         "64512:67>64512:66",
         0x66,
         "10.66.0.10/24",
     ));
-    a.attach(evpn("net-blue", "64512:10", 0x0a, "10.10.0.10/24"));
-    a.attach(ipvpn("vrf-red", "64512:20", 4, "10.20.0.10/24"));
-    a.attach(ipvpn("vrf-red", "64512:20", 6, "2001:db8:20::10/64"));
+    a.attach(&evpn("net-blue", "64512:10", 0x0a, "10.10.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 4, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 6, "2001:db8:20::10/64"));
 
     let v4 = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     assert_eq!(next_hop(&v4), a_addr, "{v4}");
@@ -181,10 +179,9 @@ fn every_vpn_family_crosses_both_ways_with_a_gobgp_reflector_and_rt_constraint()
     a.wait_no_route("10.99.0.0/24", T);
     a.wait_no_route("10.98.0.0/24", T);
     a.wait_no_route("destination 10.20.0.0/24", T);
-    let mut detach = ipvpn("vrf-red", "64512:20", 4, "10.20.0.10/24");
-    a.detach(detach.take());
+    a.detach(&ipvpn("vrf-red", "64512:20", 4, "10.20.0.10/24"));
     a.detach(
-        json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "local_port": {"linuxif": "tapB"},
+        &json!({"vpn_instance_id": "net-blue", "vpn_type": "evpn", "local_port": {"linuxif": "tapB"},
                     "mac_address": "52:54:00:00:00:0a"}),
     );
     g.wait_no_path("global rib -a vpnv4", "10.20.0.10/32", T);
@@ -204,13 +201,13 @@ fn one_neighbor(
     peer_as: u32,
     extra: &str,
 ) -> String {
-    let neighbor = gobgp_neighbor(ours, g_addr, peer_as, false, &["l3vpn-ipv4-unicast"]);
+    let neighbor = gobgp::neighbor(ours, g_addr, peer_as, false, &["l3vpn-ipv4-unicast"]);
     let neighbor = neighbor.replacen(
         &format!("peer-as = {peer_as}\n"),
         &format!("peer-as = {peer_as}\n    {extra}\n"),
         1,
     );
-    format!("{}\n{neighbor}", gobgp_global(asn, g_addr, port))
+    format!("{}\n{neighbor}", gobgp::global(asn, g_addr, port))
 }
 
 #[test]
@@ -227,33 +224,21 @@ fn tcp_md5_signatures_with_gobgp() {
             64512,
             "auth-password = \"s3cret\""
         ),
-        gobgp_neighbor(bad, g_addr, 64512, false, &["l3vpn-ipv4-unicast"]).replacen(
+        gobgp::neighbor(bad, g_addr, 64512, false, &["l3vpn-ipv4-unicast"]).replacen(
             "peer-as = 64512\n",
             "peer-as = 64512\n    auth-password = \"s3cret\"\n",
             1
         )
     );
     let g = Gobgp::start("gobgp", "127.0.22.9:19211", &toml);
-    let peer = |password: &str| {
-        format!("\n[BGP_PEER {g_addr}]\nfamilies = ipv4/mpls-vpn\nmd5_password = {password}\n")
-    };
-    let a = Daemon::start(
-        "good",
-        good,
-        19212,
-        &daemon_ini(good, &[g_addr], port, 19212, &peer("s3cret")),
-    );
-    let b = Daemon::start(
-        "bad",
-        bad,
-        19213,
-        &daemon_ini(bad, &[g_addr], port, 19213, &peer("wrong")),
-    );
+    let vpnv4 = "ipv4/mpls-vpn";
+    let a = daemon_with_peer(good, 19212, g_addr, port, vpnv4, "md5_password = s3cret");
+    let b = daemon_with_peer(bad, 19213, g_addr, port, vpnv4, "md5_password = wrong");
     a.wait_established(1, T);
     wait_for(T, "GoBGP to see the signed session", || {
         g.established(good).then_some(())
     });
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     // A wrong key: the kernel drops every segment, no session ever comes up (watched for a
     // few seconds, several connection attempts of the daemon).
@@ -275,13 +260,8 @@ fn a_four_octet_as_ebgp_peer() {
         "127.0.22.17:19221",
         &one_neighbor(g_as, g_addr, port, a_addr, 64512, ""),
     );
-    let section = format!("\n[BGP_PEER {g_addr}]\nremote_as = {g_as}\nfamilies = ipv4/mpls-vpn\n");
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19222,
-        &daemon_ini(a_addr, &[g_addr], port, 19222, &section),
-    );
+    let remote_as = format!("remote_as = {g_as}");
+    let a = daemon_with_peer(a_addr, 19222, g_addr, port, "ipv4/mpls-vpn", &remote_as);
     a.wait_established(1, T);
     let peer = a.peer(g_addr);
     assert_eq!(peer["peer_as"], g_as, "{peer}");
@@ -297,16 +277,16 @@ fn a_four_octet_as_ebgp_peer() {
     assert_eq!(r["attributes"]["as-path"], format!("[ {g_as} ]"), "{r}");
     assert_eq!(r["next_hop"], g_addr);
     // Ours to GoBGP: our AS prepended, our address as next hop, no LOCAL_PREF over eBGP.
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     assert_eq!(
-        gobgp_attr(&p, 2).unwrap()["as_paths"][0]["asns"],
+        gobgp::attr(&p, 2).unwrap()["as_paths"][0]["asns"],
         json!([64512]),
         "{p}"
     );
     assert_eq!(next_hop(&p), a_addr, "{p}");
     assert!(
-        gobgp_attr(&p, 5).is_none(),
+        gobgp::attr(&p, 5).is_none(),
         "LOCAL_PREF sent over eBGP: {p}"
     );
 }
@@ -320,12 +300,13 @@ fn too_many_prefixes_close_the_session_with_cease_1() {
         "127.0.22.25:19231",
         &one_neighbor(64512, g_addr, port, a_addr, 64512, ""),
     );
-    let section = format!("\n[BGP_PEER {g_addr}]\nfamilies = ipv4/mpls-vpn\nmax_prefixes = 2\n");
-    let a = Daemon::start(
-        "A",
+    let a = daemon_with_peer(
         a_addr,
         19232,
-        &daemon_ini(a_addr, &[g_addr], port, 19232, &section),
+        g_addr,
+        port,
+        "ipv4/mpls-vpn",
+        "max_prefixes = 2",
     );
     a.wait_established(1, T);
     for n in 1..=2 {
@@ -364,19 +345,13 @@ fn a_session_over_ipv6_transport() {
     let port = 19240;
     let toml = format!(
         "[global.config]\n  as = 64512\n  router-id = \"127.0.22.40\"\n  port = {port}\n  local-address-list = [\"::1\"]\n\n{}",
-        gobgp_neighbor(a_addr, g_addr, 64512, false, &["l3vpn-ipv4-unicast", "l3vpn-ipv6-unicast"])
+        gobgp::neighbor(a_addr, g_addr, 64512, false, &["l3vpn-ipv4-unicast", "l3vpn-ipv6-unicast"])
             .replace(&format!("neighbor-address = \"{a_addr}\""), "neighbor-address = \"::1\"")
     );
     let g = Gobgp::start("gobgp", "127.0.22.40:19241", &toml);
     // The daemon's own address (router id, RDs) stays IPv4; this peer is reached over ::1.
-    let section =
-        "\n[BGP_PEER ::1]\nlocal_address = ::1\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn\n";
-    let a = Daemon::start(
-        "A",
-        a_addr,
-        19242,
-        &daemon_ini(a_addr, &["::1"], port, 19242, section),
-    );
+    let families = "ipv4/mpls-vpn, ipv6/mpls-vpn";
+    let a = daemon_with_peer(a_addr, 19242, "::1", port, families, "local_address = ::1");
     a.wait_established(1, T);
     assert!(g.established("::1"));
     let peer = a.peer("::1");
@@ -386,8 +361,8 @@ fn a_session_over_ipv6_transport() {
         "global rib -a vpnv4 add 10.40.0.0/24 label 40 rd 64512:40 rt 64512:20 nexthop 127.0.22.40",
     );
     a.wait_route("10.40.0.0/24", T);
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
-    a.attach(ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::10/64"));
     let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     // The next hop is the dataplane address, whatever the transport.
     assert_eq!(next_hop(&p), a_addr, "{p}");
@@ -399,7 +374,7 @@ fn an_ipv6_local_address_takes_its_identifier_from_cluster_id() {
     let port = 19245;
     let toml = format!(
         "[global.config]\n  as = 64512\n  router-id = \"127.0.22.44\"\n  port = {port}\n  local-address-list = [\"::1\"]\n\n{}",
-        gobgp_neighbor("::1", "::1", 64512, false, &["l3vpn-ipv4-unicast"])
+        gobgp::neighbor("::1", "::1", 64512, false, &["l3vpn-ipv4-unicast"])
     );
     let g = Gobgp::start("gobgp", "127.0.22.44:19246", &toml);
     // local_address ::1: the BGP identifier and the RDs' administrator come from cluster_id.
@@ -411,13 +386,13 @@ fn an_ipv6_local_address_takes_its_identifier_from_cluster_id() {
         "cluster_id = 127.0.22.45\nlisten_port = 19248\n",
     )
     .replace("host = ::1", "host = 127.0.22.45");
-    let a = Daemon::start("A", "127.0.22.45", 19247, &ini);
+    let a = start_daemon("A", "127.0.22.45", 19247, &ini);
     a.wait_established(1, T);
     assert_eq!(
         g.json(&["neighbor", "::1"])["state"]["router_id"],
         "127.0.22.45"
     );
-    a.attach(ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.10/24"));
     let p = g.wait_path("global rib -a vpnv4", "10.20.0.10/32", T);
     assert_eq!(p["nlri"]["rd"]["admin"], "127.0.22.45", "{p}");
     // The dataplane address is ::1: an IPv6 next hop for VPNv4 (RFC 8950).

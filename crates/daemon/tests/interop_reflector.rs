@@ -7,11 +7,12 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::daemon_ini;
+use bagpipe_testbed::gobgp::{self, Gobgp};
+use bagpipe_testbed::wait::wait_for;
 use serde_json::{json, Value};
-use support::frr::Frr;
-use support::{
-    daemon_ini, gobgp_attr, gobgp_global, gobgp_neighbor, ipvpn, wait_for, Daemon, Gobgp,
-};
+use support::frr::{bgpd_conf, Frr};
+use support::{ipvpn, start_daemon};
 
 const T: Duration = Duration::from_secs(20);
 const R: &str = "127.0.25.1";
@@ -21,24 +22,8 @@ const C: &str = "127.0.25.4";
 const PORT: u16 = 19350;
 
 fn frr_conf() -> String {
-    format!(
-        "frr defaults traditional
-hostname frr-client
-log stdout informational
-!
-route-map RM-VPN permit 10
- set extcommunity rt 64512:20
-exit
-!
-router bgp 64512
- bgp router-id {F}
- no bgp default ipv4-unicast
- no bgp network import-check
- bgp allow-martian-nexthop
- neighbor {R} remote-as 64512
- neighbor {R} port {PORT}
- neighbor {R} update-source {F}
- neighbor {R} timers connect 1
+    let more = format!(
+        " neighbor {R} timers connect 1
  !
  address-family ipv4 vpn
   neighbor {R} activate
@@ -50,9 +35,9 @@ router bgp 64512
  address-family l2vpn evpn
   neighbor {R} activate
  exit-address-family
-exit
 "
-    )
+    );
+    bgpd_conf("frr-client", F, R, PORT, &more)
 }
 
 /// FRR's detailed view of one VPN route: `(originator, cluster list)`.
@@ -71,7 +56,7 @@ fn our_reflector_stamps_what_it_reflects_between_gobgp_frr_and_bagpipe_clients()
          [BGP_PEER {F}]\nroute_reflector_client = True\n{families}\n\n\
          [BGP_PEER {C}]\nroute_reflector_client = True\n{families}, ipv4/rtc\n"
     );
-    let r = Daemon::start(
+    let r = start_daemon(
         "RR",
         R,
         19352,
@@ -79,8 +64,8 @@ fn our_reflector_stamps_what_it_reflects_between_gobgp_frr_and_bagpipe_clients()
     );
     let toml = format!(
         "{}\n{}",
-        gobgp_global(64512, G, PORT),
-        gobgp_neighbor(
+        gobgp::global(64512, G, PORT),
+        gobgp::neighbor(
             R,
             G,
             64512,
@@ -91,7 +76,7 @@ fn our_reflector_stamps_what_it_reflects_between_gobgp_frr_and_bagpipe_clients()
     let g = Gobgp::start("gobgp-client", "127.0.25.2:19351", &toml);
     let frr = Frr::start("frr-client", F, PORT, &frr_conf());
     let c_peer = format!("\n[BGP_PEER {R}]\n{families}, ipv4/rtc\n");
-    let c = Daemon::start("C", C, 19353, &daemon_ini(C, &[R], PORT, 19353, &c_peer));
+    let c = start_daemon("C", C, 19353, &daemon_ini(C, &[R], PORT, 19353, &c_peer));
     r.wait_established(3, T);
 
     // Each client originates routes.
@@ -101,8 +86,8 @@ fn our_reflector_stamps_what_it_reflects_between_gobgp_frr_and_bagpipe_clients()
     g.run(&format!(
         "global rib -a evpn add prefix 10.2.5.0/24 gw 0.0.0.0 etag 0 label 205 rd 64512:2 rt 64512:20 encap vxlan router-mac 02:00:00:25:02:05 nexthop {G}"
     ));
-    c.attach(ipvpn("vrf-red", "64512:20", 4, "10.4.0.10/24"));
-    c.attach(ipvpn("vrf-red", "64512:20", 6, "2001:db8:4::10/64"));
+    c.attach(&ipvpn("vrf-red", "64512:20", 4, "10.4.0.10/24"));
+    c.attach(&ipvpn("vrf-red", "64512:20", 6, "2001:db8:4::10/64"));
     // The reflector holds them all.
     for needle in [
         "10.2.0.0/24",
@@ -122,12 +107,12 @@ fn our_reflector_stamps_what_it_reflects_between_gobgp_frr_and_bagpipe_clients()
     ] {
         let p = g.wait_path(&format!("global rib -a {family}"), prefix, T);
         assert_eq!(
-            gobgp_attr(&p, 9).map(|a| &a["value"]),
+            gobgp::attr(&p, 9).map(|a| &a["value"]),
             Some(&json!(originator)),
             "ORIGINATOR_ID of {prefix}: {p}"
         );
         assert_eq!(
-            gobgp_attr(&p, 10).map(|a| &a["value"]),
+            gobgp::attr(&p, 10).map(|a| &a["value"]),
             Some(&json!([R])),
             "CLUSTER_LIST of {prefix}: {p}"
         );

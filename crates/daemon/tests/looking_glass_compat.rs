@@ -8,8 +8,11 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::daemon_ini;
+use bagpipe_testbed::gobgp::{self, Gobgp};
+use bagpipe_testbed::wait::wait_for;
 use serde_json::{json, Value};
-use support::{daemon_ini, gobgp_global, gobgp_neighbor, wait_for, Daemon, Gobgp};
+use support::start_daemon;
 
 /// The recorded answers, kept beside the CLI that prints them.
 const RECORDED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/testdata/original-lg");
@@ -134,18 +137,18 @@ fn every_recorded_field_is_in_our_answers() {
     ];
     let toml = format!(
         "{}\n{}\n{}",
-        gobgp_global(64512, rr, port),
-        gobgp_neighbor(a_addr, rr, 64512, true, &families),
-        gobgp_neighbor(b_addr, rr, 64512, true, &families)
+        gobgp::global(64512, rr, port),
+        gobgp::neighbor(a_addr, rr, 64512, true, &families),
+        gobgp::neighbor(b_addr, rr, 64512, true, &families)
     );
     let _gobgp = Gobgp::start("gobgp-rr", "127.0.23.220:19321", &toml);
-    let a = Daemon::start(
+    let a = start_daemon(
         "A",
         a_addr,
         19322,
         &daemon_ini(a_addr, &[rr], port, 19322, ""),
     );
-    let b = Daemon::start(
+    let b = start_daemon(
         "B",
         b_addr,
         19323,
@@ -154,15 +157,15 @@ fn every_recorded_field_is_in_our_answers() {
     a.wait_established(1, Duration::from_secs(20));
     b.wait_established(1, Duration::from_secs(20));
     // The recorded attachments (attach_*_A.json, attach_*_B.json).
-    b.attach(json!({"vpn_instance_id": "evpn-test", "vpn_type": "evpn", "import_rt": "64512:513", "export_rt": "64512:513",
+    b.attach(&json!({"vpn_instance_id": "evpn-test", "vpn_type": "evpn", "import_rt": "64512:513", "export_rt": "64512:513",
                     "local_port": "tapB2", "mac_address": "52:54:00:00:0b:02", "ip_address": "10.78.0.2/24"}));
-    b.attach(json!({"vpn_instance_id": "ipvpn-test", "vpn_type": "ipvpn", "import_rt": ["64512:512"], "export_rt": ["64512:512"],
+    b.attach(&json!({"vpn_instance_id": "ipvpn-test", "vpn_type": "ipvpn", "import_rt": ["64512:512"], "export_rt": ["64512:512"],
                     "local_port": {"linuxif": "tapB1"}, "mac_address": "52:54:00:00:0b:01", "ip_address": "10.77.0.2/24",
                     "gateway_ip": "10.77.0.254"}));
-    a.attach(json!({"vpn_instance_id": "evpn-test", "vpn_type": "evpn", "import_rt": ["64512:513"], "export_rt": ["64512:513"],
+    a.attach(&json!({"vpn_instance_id": "evpn-test", "vpn_type": "evpn", "import_rt": ["64512:513"], "export_rt": ["64512:513"],
                     "local_port": {"linuxif": "tapA2"}, "mac_address": "52:54:00:00:0a:02", "ip_address": "10.78.0.1",
                     "gateway_ip": "10.78.0.254"}));
-    a.attach(json!({"vpn_instance_id": "ipvpn-test", "vpn_type": "ipvpn", "import_rt": ["64512:512"], "export_rt": ["64512:512"],
+    a.attach(&json!({"vpn_instance_id": "ipvpn-test", "vpn_type": "ipvpn", "import_rt": ["64512:512"], "export_rt": ["64512:512"],
                     "local_port": {"linuxif": "tapA1"}, "mac_address": "52:54:00:00:0a:01", "ip_address": "10.77.0.1/24",
                     "gateway_ip": "10.77.0.254", "advertise_subnet": false}));
     wait_for(

@@ -7,8 +7,10 @@ mod support;
 
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::{daemon_ini, Daemon};
+use bagpipe_testbed::wait::wait_for;
 use serde_json::{json, Value};
-use support::{daemon_ini, wait_for, Daemon};
+use support::start_daemon;
 
 const T: Duration = Duration::from_secs(15);
 
@@ -20,7 +22,7 @@ fn mesh(addrs: &[&str], bgp_port: u16, api_ports: &[u16]) -> Vec<Daemon> {
         .map(|(a, api)| {
             let others: Vec<&str> = addrs.iter().copied().filter(|o| o != a).collect();
             let extra = format!("listen_address = {a}\nlisten_port = {bgp_port}\n");
-            Daemon::start(a, a, *api, &daemon_ini(a, &others, bgp_port, *api, &extra))
+            start_daemon(a, a, *api, &daemon_ini(a, &others, bgp_port, *api, &extra))
         })
         .collect();
     for d in &daemons {
@@ -35,29 +37,18 @@ fn port(vrf: &str, import: &str, export: &str, tap: &str, n: u8) -> Value {
            "ip_address": format!("10.{n}.0.5/24"), "gateway_ip": format!("10.{n}.0.1")})
 }
 
-fn instance_ids(d: &Daemon) -> Vec<String> {
-    d.lg("vpns/instances")
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .map(|i| i["id"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_service_function_attracts_port_80_traffic_with_flowspec_redirects() {
     let addrs = ["127.0.30.1", "127.0.30.2", "127.0.30.3"];
     let d = mesh(&addrs, 19700, &[19701, 19702, 19703]);
     let (src, sf, dest) = (&d[0], &d[1], &d[2]);
-    src.attach(port("src", "64512:5", "64512:9", "tapsrc", 30));
+    src.attach(&port("src", "64512:5", "64512:9", "tapsrc", 30));
     let mut sf_port = port("sf", "64512:1", "64512:1", "tapsf", 20);
     sf_port["readvertise"] = json!({"from_rt": ["64512:3"], "to_rt": ["64512:4"]});
     sf_port["attract_traffic"] = json!({"redirect_rts": ["64512:5"],
         "classifier": {"destinationPort": "80", "protocol": "tcp"}});
-    sf.attach(sf_port);
-    dest.attach(port("dest", "64512:8", "64512:3", "tapd", 10));
+    sf.attach(&sf_port);
+    dest.attach(&port("dest", "64512:8", "64512:3", "tapd", 10));
 
     // The service function's node readvertises the destination...
     let readvertised = wait_for(T, "the destination readvertised by the SF node", || {
@@ -85,7 +76,7 @@ fn a_service_function_attracts_port_80_traffic_with_flowspec_redirects() {
     // ...and the source's node redirects TCP port 80 traffic to it through a redirection VRF.
     let redirect = "redirect-to-ipvpn-64512_4";
     wait_for(T, "the redirection VRF on the source node", || {
-        instance_ids(src)
+        src.instance_ids()
             .contains(&redirect.to_string())
             .then_some(())
     });
@@ -125,11 +116,11 @@ fn a_service_function_attracts_port_80_traffic_with_flowspec_redirects() {
 
     // The destination goes: so do the FlowSpec route and the redirection VRF.
     dest.detach(
-        json!({"vpn_instance_id": "dest", "vpn_type": "ipvpn", "local_port": "tapd",
+        &json!({"vpn_instance_id": "dest", "vpn_type": "ipvpn", "local_port": "tapd",
                        "mac_address": "52:54:00:00:30:0a", "ip_address": "10.10.0.5"}),
     );
     wait_for(T, "the redirection VRF to go", || {
-        (!instance_ids(src).contains(&redirect.to_string())).then_some(())
+        (!src.instance_ids().contains(&redirect.to_string())).then_some(())
     });
     let s = src.dataplane_instance("ipvpn", src_id);
     assert_eq!(s["redirects"], json!([]));
@@ -138,9 +129,9 @@ fn a_service_function_attracts_port_80_traffic_with_flowspec_redirects() {
 #[test]
 fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     let addr = "127.0.30.9";
-    let d = Daemon::start(addr, addr, 19711, &daemon_ini(addr, &[], 19710, 19711, ""));
+    let d = start_daemon(addr, addr, 19711, &daemon_ini(addr, &[], 19710, 19711, ""));
     d.attach(
-        json!({"vpn_instance_id": "net1", "vpn_type": "evpn", "import_rt": ["64512:31"],
+        &json!({"vpn_instance_id": "net1", "vpn_type": "evpn", "import_rt": ["64512:31"],
                     "export_rt": ["64512:31"], "local_port": {"linuxif": "tap1"},
                     "mac_address": "52:54:00:00:31:01", "ip_address": "10.31.0.5/24",
                     "vni": 5031}),
@@ -160,7 +151,7 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     let (status, body) = d.post("/attach_localport", &wrong);
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["field"], "local_port.evpn.id");
-    d.attach(stitched);
+    d.attach(&stitched);
 
     let evi = d.lg("vpns/instances/net1");
     let vrf = d.lg("vpns/instances/vrf1");
@@ -171,7 +162,7 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     assert_eq!(
         evi["gateway_port"],
         json!({"interface": format!("evpn{evi_id}-ipvpn{vrf_id}"),
-               "ipvpn": {"href": format!("{}/looking-glass/vpns/instances/vrf1", d.api),
+               "ipvpn": {"href": d.url("/looking-glass/vpns/instances/vrf1"),
                          "id": format!("VRF-{vrf_id}"), "external_instance_id": "vrf1"}})
     );
     assert_eq!(
@@ -198,9 +189,9 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     assert_eq!(vrf_state["fallback"]["ovs_port_number"], 6);
 
     // Detaching the VRF's endpoint undoes the stitching.
-    d.detach(json!({"vpn_instance_id": "vrf1", "vpn_type": "ipvpn",
+    d.detach(&json!({"vpn_instance_id": "vrf1", "vpn_type": "ipvpn",
                     "local_port": {"evpn": {"id": "net1"}},
                     "mac_address": "52:54:00:00:31:01", "ip_address": "10.31.0.5"}));
     assert_eq!(d.lg("vpns/instances/net1")["gateway_port"], Value::Null);
-    assert_eq!(instance_ids(&d), ["net1"]);
+    assert_eq!(d.instance_ids(), ["net1"]);
 }

@@ -32,6 +32,14 @@ pub fn exec(ns: &str, args: &str) -> String {
     run(&all)
 }
 
+/// The command that runs `program` inside `ns`. `ip netns exec` enters the namespace and
+/// then execs the program: the child's pid is the program's.
+pub fn command(ns: &str, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns]).arg(program);
+    cmd
+}
+
 /// A namespace, deleted on drop (also when the test fails).
 pub struct Netns {
     pub name: String,

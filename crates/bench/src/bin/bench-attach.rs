@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
-use bagpipe_bench::process::{daemon_binary, installed, wait_for};
+use bagpipe_bench::process::{daemon_binary, installed};
 use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
+use bagpipe_testbed::wait::poll;
 use clap::Parser;
 use serde_json::json;
 
@@ -202,7 +203,7 @@ fn run(
     let mut a = Node::start(program, a_addr, rr, base, base + 3).context("node A")?;
     let b = Node::start(program, b_addr, rr, base, base + 4).context("node B")?;
     eprintln!("{system}: API ready in {} ms", a.startup.as_millis());
-    wait_for(Duration::from_secs(60), Duration::from_millis(100), || {
+    poll(Duration::from_secs(60), Duration::from_millis(100), || {
         (_rr.established(a_addr) && _rr.established(b_addr)).then_some(())
     })
     .with_context(|| format!("{system}: BGP sessions not established: {}", a.log_tail()))?;
@@ -253,7 +254,7 @@ fn run(
                 cpu_per_attach = (a.cpu_seconds() - a_cpu) / n as f64;
                 log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
                 let ok = n - p.errors - p.resets;
-                let in_rib = wait_for(Duration::from_secs(120), Duration::from_millis(10), || {
+                let in_rib = poll(Duration::from_secs(120), Duration::from_millis(10), || {
                     (received_routes(b.api)? >= b_received + ok as u64).then_some(())
                 });
                 per_route = b.rss().unwrap_or(0).saturating_sub(b_before) as f64 / ok.max(1) as f64;
@@ -261,7 +262,7 @@ fn run(
                 cpu_per_route = (b.cpu_seconds() - b_cpu) / ok.max(1) as f64;
                 // Then in the VRF (at once for ours; the original imports from a queue).
                 visible = in_rib.and_then(|()| {
-                    wait_for(Duration::from_secs(60), Duration::from_millis(10), || {
+                    poll(Duration::from_secs(60), Duration::from_millis(10), || {
                         (received_in_vrf(b.api, 0)? >= ok).then(|| began.elapsed())
                     })
                 });

@@ -18,8 +18,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::os::fd::AsRawFd;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -28,10 +26,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use bagpipe_bench::generator::Session;
 use bagpipe_bench::http::Client;
-use bagpipe_bench::process::{daemon_binary, wait_for, Process};
+use bagpipe_bench::process::daemon_binary;
 use bagpipe_bench::report::{ms, Table};
 use bagpipe_speaker::pack::pack;
 use bagpipe_speaker::OutItem;
+use bagpipe_testbed::netns::{self, enter, in_netns, ip, Netns};
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::poll;
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
 use bagpipe_wire::nlri::{EvpnRoute, Nlri, VpnPrefix};
 use bagpipe_wire::{
@@ -68,27 +69,30 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let daemon = daemon_binary()?;
-    let node = Netns::new(&format!("bpb-dp{}-n", std::process::id()))?;
-    let generator_ns = Netns::new(&format!("bpb-dp{}-g", std::process::id()))?;
+    let node = Netns::new(&format!("bpb-dp{}-n", std::process::id()));
+    let generator_ns = Netns::new(&format!("bpb-dp{}-g", std::process::id()));
     for (ns, cmd) in [
         (
-            &node.0,
+            &node.name,
             format!(
                 "link add ul0 type veth peer name ul0 netns {}",
-                generator_ns.0
+                generator_ns.name
             ),
         ),
-        (&node.0, format!("addr add {NODE}/24 dev ul0")),
-        (&node.0, "link set ul0 up".into()),
-        (&generator_ns.0, format!("addr add {GENERATOR}/24 dev ul0")),
-        (&generator_ns.0, "link set ul0 up".into()),
+        (&node.name, format!("addr add {NODE}/24 dev ul0")),
+        (&node.name, "link set ul0 up".into()),
+        (
+            &generator_ns.name,
+            format!("addr add {GENERATOR}/24 dev ul0"),
+        ),
+        (&generator_ns.name, "link set ul0 up".into()),
         // The ports of the VMs, for the attachments.
-        (&node.0, "link add tap0 type veth peer name vm0".into()),
-        (&node.0, "link add tap1 type veth peer name vm1".into()),
-        (&node.0, "link set tap0 up".into()),
-        (&node.0, "link set tap1 up".into()),
+        (&node.name, "link add tap0 type veth peer name vm0".into()),
+        (&node.name, "link add tap1 type veth peer name vm1".into()),
+        (&node.name, "link set tap0 up".into()),
+        (&node.name, "link set tap1 up".into()),
     ] {
-        ip(ns, &cmd)?;
+        ip(ns, &cmd);
     }
 
     let dir = tempfile::tempdir()?;
@@ -106,16 +110,16 @@ fn main() -> anyhow::Result<()> {
     let log = dir.path().join("daemon.log");
     let _daemon = Process::spawn(
         "bagpipe-bgp",
-        Command::new("ip")
-            .args(["netns", "exec", &node.0])
-            .arg(&daemon)
+        netns::command(&node.name, &daemon)
             .arg("--config-file")
             .arg(&conf),
         &log,
     )?;
     let api: SocketAddr = API.parse()?;
-    wait_for(Duration::from_secs(10), Duration::from_millis(20), || {
-        in_netns(&node.0, move || Client::new(api, false).get("/ping").ok()).ok()?
+    poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        in_netns(&node.name, move || {
+            Client::new(api, false).get("/ping").ok()
+        })
     })
     .context("the daemon's API did not come up")?;
     for body in [
@@ -126,18 +130,18 @@ fn main() -> anyhow::Result<()> {
             r#"{{"vpn_instance_id": "vrf", "vpn_type": "ipvpn", "import_rt": ["{VRF_RT}"], "export_rt": ["{VRF_RT}"], "local_port": {{"linuxif": "tap1"}}, "mac_address": "52:54:00:00:00:02", "ip_address": "10.200.0.1/24", "gateway_ip": "10.200.0.254"}}"#
         ),
     ] {
-        let status = in_netns(&node.0, move || {
+        let status = in_netns(&node.name, move || {
             Client::new(api, false)
                 .post_json("/attach_localport", body.as_bytes())
                 .map(|r| r.status)
-        })??;
+        })?;
         if status != 200 {
             bail!("attach refused ({status}); see {}", log.display());
         }
     }
 
-    let monitor = Monitor::start(&node.0)?;
-    let session = in_netns(&generator_ns.0, || {
+    let monitor = Monitor::start(&node.name)?;
+    let session = in_netns(&generator_ns.name, || {
         Session::establish(
             GENERATOR,
             SocketAddr::new(NODE.into(), 179),
@@ -145,7 +149,7 @@ fn main() -> anyhow::Result<()> {
             vec![Family::EVPN, Family::VPNV4],
             Duration::from_secs(10),
         )
-    })??;
+    })?;
     // The daemon's End-of-RIB and our attachments' routes settle before the clock starts.
     std::thread::sleep(Duration::from_millis(500));
 
@@ -356,7 +360,7 @@ fn measure(
         }
     }
     let first = sent.first().copied().unwrap_or(start);
-    wait_for(Duration::from_secs(60), Duration::from_millis(10), || {
+    poll(Duration::from_secs(60), Duration::from_millis(10), || {
         monitor.all_seen(&entries).then_some(())
     });
     let seen = monitor.seen.lock().expect("monitor lock");
@@ -414,8 +418,8 @@ impl Monitor {
         let thread = std::thread::spawn({
             let (seen, stop) = (Arc::clone(&seen), Arc::clone(&stop));
             move || {
-                let socket = enter(&ns).and_then(|()| netlink_socket());
-                let fd = match socket {
+                enter(&ns);
+                let fd = match netlink_socket() {
                     Ok(fd) => {
                         let _ = ready_tx.send(Ok(()));
                         fd
@@ -564,61 +568,4 @@ fn attributes(mut buf: &[u8]) -> HashMap<u16, &[u8]> {
         buf = &buf[len.next_multiple_of(4).min(buf.len())..];
     }
     out
-}
-
-/// A namespace, deleted on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(name: &str) -> anyhow::Result<Netns> {
-        let _ = Command::new("ip").args(["netns", "del", name]).output();
-        run("ip", &["netns", "add", name])?;
-        let ns = Netns(name.to_string());
-        ip(name, "link set lo up")?;
-        Ok(ns)
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
-    }
-}
-
-fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new(program).args(args).output()?;
-    if !out.status.success() {
-        bail!(
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
-}
-
-fn ip(ns: &str, args: &str) -> anyhow::Result<()> {
-    let mut all = vec!["-n", ns];
-    all.extend(args.split_whitespace());
-    run("ip", &all)
-}
-
-/// Moves the calling thread into namespace `ns`.
-fn enter(ns: &str) -> anyhow::Result<()> {
-    let file = std::fs::File::open(format!("/run/netns/{ns}"))?;
-    // SAFETY: setns on a valid descriptor only moves this thread.
-    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        bail!("setns {ns}: {}", std::io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Runs `f` on a thread inside `ns` (its sockets are that namespace's).
-fn in_netns<T: Send + 'static>(
-    ns: &str,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> anyhow::Result<T> {
-    let name = ns.to_string();
-    std::thread::spawn(move || enter(&name).map(|()| f()))
-        .join()
-        .map_err(|_| anyhow::anyhow!("thread in {ns} panicked"))?
 }

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use bagpipe_bench::feed::{self, RouteKind};
 use bagpipe_bench::generator::Session;
-use bagpipe_bench::process::{daemon_binary, wait_for};
+use bagpipe_bench::process::daemon_binary;
 use bagpipe_bench::receivers::{Kind, Receiver, ASN};
 use bagpipe_bench::report::{bytes, count, ratio, Table};
+use bagpipe_testbed::wait::poll;
 use bagpipe_wire::{CodecContext, Family};
 use clap::Parser;
 
@@ -78,7 +79,7 @@ fn measure(
 ) -> anyhow::Result<Measure> {
     let daemon = daemon_binary()?;
     let mut r = Receiver::start(receiver, slot, &daemon)?;
-    let session = wait_for(Duration::from_secs(15), Duration::from_millis(50), || {
+    let session = poll(Duration::from_secs(15), Duration::from_millis(50), || {
         Session::establish(
             r.peer,
             r.bgp,
@@ -91,7 +92,7 @@ fn measure(
     .with_context(|| format!("{}: no BGP session: {}", receiver.name(), r.log_tail()))?;
     let family = kind.family();
     // The receiver's side of the session is up when it answers with a count.
-    wait_for(Duration::from_secs(15), Duration::from_millis(20), || {
+    poll(Duration::from_secs(15), Duration::from_millis(20), || {
         r.count(family)
     })
     .with_context(|| format!("{}: no route count", receiver.name()))?;

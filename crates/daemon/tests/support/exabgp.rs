@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{spawn, wait_for, Process};
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::wait_for;
 
 const API_PROCESS: &str = r#"
 import os, sys, threading
@@ -31,7 +32,7 @@ with open(os.path.join(d, "received.jsonl"), "a", buffering=1) as out:
 
 pub struct Exabgp {
     process: Process,
-    pub dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     exe: PathBuf,
     bind: String,
     port: u16,
@@ -80,14 +81,15 @@ impl Exabgp {
             .env("exabgp.log.destination", "stdout")
             .env("exabgp.log.level", "INFO")
             .arg(&path);
-        spawn(name, &mut cmd, dir.join("exabgp.log"))
+        Process::start(name, &mut cmd, &dir.join("exabgp.log"))
     }
 
-    /// Kills ExaBGP (SIGKILL: no NOTIFICATION) and starts it again with other neighbours.
+    /// Kills ExaBGP (SIGKILL: no NOTIFICATION).
     pub fn kill(&mut self) {
-        self.process.kill_hard();
+        self.process.kill();
     }
 
+    /// Starts ExaBGP again, with other neighbours.
     pub fn restart(&mut self, neighbors: &str) {
         self.process = Self::launch(
             "exabgp",
@@ -137,10 +139,24 @@ impl Exabgp {
             .rfind(|m| m["type"] == "state")
             .is_some_and(|m| m["neighbor"]["state"] == "up")
     }
+}
 
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("exabgp.log")).unwrap_or_default()
-    }
+/// A neighbour block for ExaBGP at `exa`, which connects to our daemon at `ours` on `port`
+/// (iBGP, AS 64512), prints what it receives to the API process, and has `settings` (its
+/// families, capabilities, static routes...).
+pub fn neighbor(ours: &str, exa: &str, port: u16, settings: &str) -> String {
+    format!(
+        "neighbor {ours} {{
+    router-id {exa};
+    local-address {exa};
+    local-as 64512;
+    peer-as 64512;
+    connect {port};
+    api {{ processes [ api ]; neighbor-changes; receive {{ parsed; update; }} }}
+{settings}
+}}
+"
+    )
 }
 
 /// An ExaBGP 5 executable: `BAGPIPE_EXABGP5`, or a venv that this function makes with pip

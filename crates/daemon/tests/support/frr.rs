@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{spawn, wait_for, Process};
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::wait_for;
 
 pub struct Frr {
     process: Process,
-    pub dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Frr {
@@ -30,7 +31,7 @@ impl Frr {
             .arg(dir.path())
             .args(["-l", address, "-p", &port.to_string(), "-P", "0"])
             .args(["--log", "stdout"]);
-        let process = spawn(name, &mut cmd, dir.path().join("bgpd.log"));
+        let process = Process::start(name, &mut cmd, &dir.path().join("bgpd.log"));
         let f = Frr { process, dir };
         wait_for(Duration::from_secs(10), "FRR bgpd vty", || {
             f.vtysh(&["show bgp summary json"]).ok()
@@ -78,16 +79,35 @@ impl Frr {
         n[neighbor]["bgpState"] == "Established"
     }
 
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("bgpd.log")).unwrap_or_default()
-    }
-
     /// Kills bgpd with SIGKILL: its sessions drop without a NOTIFICATION, as in a crash.
     pub fn kill(&mut self) {
-        self.process.kill_hard();
+        self.process.kill();
     }
+}
 
-    pub fn pid(&self) -> u32 {
-        self.process.child.id()
-    }
+/// A bgpd.conf for FRR at `frr` (named `hostname`), peering with our daemon at `ours` on
+/// `port` (iBGP, AS 64512): a route map `RM-VPN` that sets route target 64512:20 for the
+/// routes it originates, and `more` (more neighbour settings and the address families) at
+/// the end of `router bgp`.
+pub fn bgpd_conf(hostname: &str, frr: &str, ours: &str, port: u16, more: &str) -> String {
+    format!(
+        "frr defaults traditional
+hostname {hostname}
+log stdout informational
+!
+route-map RM-VPN permit 10
+ set extcommunity rt 64512:20
+exit
+!
+router bgp 64512
+ bgp router-id {frr}
+ no bgp default ipv4-unicast
+ no bgp network import-check
+ bgp allow-martian-nexthop
+ neighbor {ours} remote-as 64512
+ neighbor {ours} port {port}
+ neighbor {ours} update-source {frr}
+{more}exit
+"
+    )
 }

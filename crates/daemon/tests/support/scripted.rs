@@ -32,15 +32,7 @@ impl ScriptedListener {
         let start = Instant::now();
         loop {
             match self.listener.accept() {
-                Ok((stream, _)) => {
-                    stream.set_nonblocking(false).expect("blocking");
-                    stream.set_nodelay(true).expect("nodelay");
-                    return ScriptedPeer {
-                        stream,
-                        ctx: CodecContext::initial(),
-                        buf: Vec::new(),
-                    };
-                }
+                Ok((stream, _)) => return ScriptedPeer::over(stream),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     assert!(
                         start.elapsed() < timeout,
@@ -76,6 +68,11 @@ impl ScriptedPeer {
             })
             .and_then(|s| s.into_std())
             .unwrap_or_else(|e| panic!("connect from {local} to {remote}: {e}"));
+        ScriptedPeer::over(stream)
+    }
+
+    /// A peer on `stream`, which has sent nothing yet.
+    fn over(stream: TcpStream) -> ScriptedPeer {
         stream.set_nonblocking(false).expect("blocking");
         stream.set_nodelay(true).expect("nodelay");
         ScriptedPeer {
@@ -105,8 +102,7 @@ impl ScriptedPeer {
         id: Ipv4Addr,
         families: &[Family],
     ) -> Open {
-        self.send_open_with(asn, hold_time, id, families, Vec::new());
-        self.finish_establish()
+        self.establish_with(asn, hold_time, id, families, Vec::new())
     }
 
     /// As `establish`, with more capabilities in the OPEN.
@@ -119,10 +115,6 @@ impl ScriptedPeer {
         extra: Vec<Capability>,
     ) -> Open {
         self.send_open_with(asn, hold_time, id, families, extra);
-        self.finish_establish()
-    }
-
-    fn finish_establish(&mut self) -> Open {
         let theirs = self.recv_open();
         self.send(&Message::Keepalive);
         self.recv_keepalive();

@@ -2,37 +2,25 @@
 //! created and leaves what others created: a bridge, a VXLAN device, routes, a rule, a
 //! neighbour entry.
 
-use bagpipe_dataplane::remove_owned_entries;
+use bagpipe_dataplane::{remove_owned_entries, CleanupReport};
 
-use crate::evpn::{evpn_state, start_evpn, EvpnVm, A};
+use crate::evpn::{evpn_state, start_evpn};
 use crate::ipvpn::{start_ipvpn, vrf_state, VRF1};
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
-use crate::support::netns::{exec, in_netns, ip};
-use crate::support::snapshot::stable;
+use crate::support::foreign;
+use crate::support::netns::{in_netns, ip};
+use crate::support::vms::{EvpnVm, A};
 
-/// Entries of others, created by hand the way an operator or another agent would.
-const FOREIGN: &[&str] = &[
-    "link add brfor type bridge",
-    "link set brfor up",
-    "link add vxfor type vxlan id 4242 local 192.0.2.1 dstport 4790 nolearning",
-    "route add 10.99.0.0/24 dev brfor",
-    "route add 10.98.0.0/24 dev brfor table 100",
-    "rule add pref 1000 from 10.99.0.0/24 lookup 100",
-    "neigh add 10.99.0.7 lladdr 02:99:00:00:00:07 dev brfor nud permanent",
-];
-
-fn foreign_state(ns: &str) -> String {
-    [
-        stable(&ip(ns, "-d link show brfor")),
-        stable(&ip(ns, "-d link show vxfor")),
-        exec(ns, "bridge fdb show dev vxfor"),
-        ip(ns, "route show 10.99.0.0/24"),
-        ip(ns, "route show table 100"),
-        ip(ns, "rule show pref 1000"),
-        ip(ns, "neigh show dev brfor"),
-    ]
-    .join("\n")
+/// What `bagpipe-bgp-cleanup` does, run in namespace `ns`.
+fn cleanup(ns: &str) -> CleanupReport {
+    in_netns(ns, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(remove_owned_entries()).expect("cleanup")
+    })
 }
 
 #[tokio::test]
@@ -42,22 +30,16 @@ async fn cleanup_removes_ours_and_nothing_else() {
     }
     let mut fabric = Fabric::new("bpdp-cl", 2);
     let node = fabric.node(1);
-    for command in FOREIGN {
-        ip(&node, command);
-    }
-    exec(
-        &node,
-        "bridge fdb append 00:00:00:00:00:00 dev vxfor dst 192.0.2.9",
-    );
-    let foreign = foreign_state(&node);
+    foreign::add(&node);
+    let foreign = foreign::state(&node);
 
     let evpn_vms: Vec<&EvpnVm> = A[..2].iter().collect();
     for vm in &evpn_vms {
-        vm.plug(&mut fabric);
+        vm.create(&mut fabric);
     }
     let vrf_vms = [VRF1[0].clone(), VRF1[1].clone()];
     for vm in &vrf_vms {
-        vm.plug(&mut fabric);
+        vm.create(&mut fabric);
     }
     {
         let e = start_evpn(&fabric, 1);
@@ -67,13 +49,7 @@ async fn cleanup_removes_ours_and_nothing_else() {
     }
     assert!(ip(&node, "link show").contains("bpvx-1"));
 
-    let report = in_netns(&node, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(remove_owned_entries()).expect("cleanup")
-    });
+    let report = cleanup(&node);
     assert!(report.removed > 10, "{report:?}");
 
     let links = ip(&node, "link show");
@@ -96,7 +72,7 @@ async fn cleanup_removes_ours_and_nothing_else() {
         );
     }
     assert_eq!(
-        foreign_state(&node),
+        foreign::state(&node),
         foreign,
         "entries of others were touched"
     );
@@ -108,12 +84,6 @@ async fn cleanup_removes_ours_and_nothing_else() {
     assert!(!ip(&node, "-d link show tap-a1").contains("master"));
 
     // Nothing left to remove: a second run is a no-op.
-    let again = in_netns(&node, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(remove_owned_entries()).expect("cleanup")
-    });
+    let again = cleanup(&node);
     assert_eq!(again.removed, 0);
 }

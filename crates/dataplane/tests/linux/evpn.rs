@@ -11,81 +11,10 @@ use bagpipe_dataplane::{
 use bagpipe_wire::MacAddress;
 
 use crate::support::can_use_netns;
-use crate::support::fabric::{Fabric, Vm};
+use crate::support::fabric::Fabric;
 use crate::support::node::NodeDriver;
 use crate::support::probes::{arp, no_reply, ping, VxlanArpCapture};
-
-/// A VM of the test: name, node, MAC, IPv4 and IPv6 addresses.
-pub struct EvpnVm {
-    pub name: &'static str,
-    pub node: usize,
-    pub mac: &'static str,
-    pub v4: &'static str,
-    pub v6: &'static str,
-}
-
-impl EvpnVm {
-    pub fn port(&self) -> String {
-        format!("tap-{}", self.name)
-    }
-
-    pub fn plug(&self, fabric: &mut Fabric) -> String {
-        let port = self.port();
-        let (v4, v6) = (format!("{}/24", self.v4), format!("{}/64", self.v6));
-        fabric.add_vm(
-            self.node,
-            &Vm {
-                name: self.name,
-                port: &port,
-                mac: self.mac,
-                addresses: &[&v4, &v6],
-                gateways: &[],
-            },
-        )
-    }
-}
-
-pub const A: [EvpnVm; 3] = [
-    EvpnVm {
-        name: "a1",
-        node: 1,
-        mac: "52:54:00:0a:00:01",
-        v4: "10.10.0.1",
-        v6: "fd10::1",
-    },
-    EvpnVm {
-        name: "a2",
-        node: 2,
-        mac: "52:54:00:0a:00:02",
-        v4: "10.10.0.2",
-        v6: "fd10::2",
-    },
-    EvpnVm {
-        name: "a3",
-        node: 3,
-        mac: "52:54:00:0a:00:03",
-        v4: "10.10.0.3",
-        v6: "fd10::3",
-    },
-];
-
-/// Instance B shares the subnet of A, on nodes 1 and 2.
-const B: [EvpnVm; 2] = [
-    EvpnVm {
-        name: "b1",
-        node: 1,
-        mac: "52:54:00:0b:00:01",
-        v4: "10.10.0.11",
-        v6: "fd10::11",
-    },
-    EvpnVm {
-        name: "b2",
-        node: 2,
-        mac: "52:54:00:0b:00:02",
-        v4: "10.10.0.12",
-        v6: "fd10::12",
-    },
-];
+use crate::support::vms::{EvpnVm, A, B};
 
 /// What the routes of `vms` make the desired state of instance `id` on `node`.
 pub fn evpn_state(id: u32, vni: u32, node: usize, vms: &[&EvpnVm]) -> EvpnInstanceState {
@@ -140,18 +69,14 @@ pub fn start_evpn(fabric: &Fabric, node: usize) -> NodeDriver<EvpnInstanceState>
     })
 }
 
-fn mac_bytes(s: &str) -> [u8; 6] {
-    s.parse::<MacAddress>().unwrap().0
-}
-
 #[tokio::test]
 async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     if !can_use_netns() {
         return;
     }
     let mut fabric = Fabric::new("bpdp-ev", 3);
-    let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
-    let b_ns: Vec<String> = B.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let a_ns: Vec<String> = A.iter().map(|vm| vm.create(&mut fabric)).collect();
+    let b_ns: Vec<String> = B.iter().map(|vm| vm.create(&mut fabric)).collect();
     let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
     let a: Vec<&EvpnVm> = A.iter().collect();
     let b: Vec<&EvpnVm> = B.iter().collect();
@@ -187,13 +112,13 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     let answer = arp(
         &a_ns[0],
         "eth0",
-        mac_bytes(A[0].mac),
+        A[0].mac_bytes(),
         A[0].v4.parse().unwrap(),
         A[2].v4.parse().unwrap(),
     );
     assert_eq!(
         answer,
-        Some(mac_bytes(A[2].mac)),
+        Some(A[2].mac_bytes()),
         "ARP for a3 answered with a3's MAC"
     );
     assert_eq!(
@@ -207,7 +132,7 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
     let unknown = arp(
         &a_ns[0],
         "eth0",
-        mac_bytes(A[0].mac),
+        A[0].mac_bytes(),
         A[0].v4.parse().unwrap(),
         "10.10.0.99".parse().unwrap(),
     );
@@ -224,7 +149,7 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
         return;
     }
     let mut fabric = Fabric::new("bpdp-evm", 3);
-    let a_ns: Vec<String> = A.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let a_ns: Vec<String> = A.iter().map(|vm| vm.create(&mut fabric)).collect();
     let drivers: Vec<_> = (1..=3).map(|n| start_evpn(&fabric, n)).collect();
     let all: Vec<&EvpnVm> = A.iter().collect();
     for (i, d) in drivers.iter().enumerate() {
@@ -243,17 +168,7 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
     // a3 moves to node 2 (same MAC and addresses) and is advertised from there.
     fabric.unplug(3, &A[2].port());
     let moved = EvpnVm { node: 2, ..A[2] };
-    let (v4, v6) = (format!("{}/24", moved.v4), format!("{}/64", moved.v6));
-    fabric.plug(
-        2,
-        &Vm {
-            name: moved.name,
-            port: &moved.port(),
-            mac: moved.mac,
-            addresses: &[&v4, &v6],
-            gateways: &[],
-        },
-    );
+    moved.plug_into(&fabric, 2);
     let after: Vec<&EvpnVm> = vec![&A[0], &A[1], &moved];
     for (i, d) in drivers.iter().enumerate() {
         d.set(1, Some(evpn_state(1, 100, i + 1, &after))).await;
@@ -269,7 +184,7 @@ async fn macs_learnt_on_ports_are_reported() {
     }
     let mut fabric = Fabric::new("bpdp-lrn", 1);
     let vm = &A[0];
-    let vm_ns = vm.plug(&mut fabric);
+    let vm_ns = vm.create(&mut fabric);
     let driver = start_evpn(&fabric, 1);
     let mut state = evpn_state(1, 100, 1, &[vm]);
     // The attach request gave no MAC for this port.
@@ -300,7 +215,7 @@ async fn macs_learnt_on_ports_are_reported() {
     arp(
         &vm_ns,
         "eth0",
-        mac_bytes(vm.mac),
+        vm.mac_bytes(),
         vm.v4.parse().unwrap(),
         "10.10.0.200".parse().unwrap(),
     );

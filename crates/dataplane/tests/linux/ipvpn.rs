@@ -13,44 +13,11 @@ use bagpipe_dataplane::{
 use bagpipe_wire::{IpPrefix, MacAddress};
 
 use crate::support::can_use_netns;
-use crate::support::fabric::{Fabric, Vm};
+use crate::support::fabric::Fabric;
 use crate::support::netns::ip;
 use crate::support::node::NodeDriver;
 use crate::support::probes::{no_reply, ping};
-
-#[derive(Clone)]
-pub struct IpVm {
-    pub name: &'static str,
-    pub node: usize,
-    pub mac: &'static str,
-    /// Address/length pairs, and the gateways of their subnets.
-    pub addresses: &'static [&'static str],
-    pub gateways: &'static [&'static str],
-}
-
-impl IpVm {
-    pub fn port(&self) -> String {
-        format!("tap-{}", self.name)
-    }
-
-    pub fn ip(&self, i: usize) -> &'static str {
-        self.addresses[i].split('/').next().unwrap()
-    }
-
-    pub fn plug(&self, fabric: &mut Fabric) -> String {
-        let port = self.port();
-        fabric.add_vm(
-            self.node,
-            &Vm {
-                name: self.name,
-                port: &port,
-                mac: self.mac,
-                addresses: self.addresses,
-                gateways: self.gateways,
-            },
-        )
-    }
-}
+use crate::support::vms::IpVm;
 
 /// VRF 1: three subnets on three nodes, and r4 in r1's subnet but on node 2.
 pub const VRF1: [IpVm; 4] = [
@@ -183,8 +150,8 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
         return;
     }
     let mut fabric = Fabric::new("bpdp-ip", 3);
-    let r: Vec<String> = VRF1.iter().map(|vm| vm.plug(&mut fabric)).collect();
-    let s: Vec<String> = VRF2.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let r: Vec<String> = VRF1.iter().map(|vm| vm.create(&mut fabric)).collect();
+    let s: Vec<String> = VRF2.iter().map(|vm| vm.create(&mut fabric)).collect();
     for vm in [&r[1], &r[2]] {
         ip(vm, &format!("addr add {ANYCAST}/32 dev eth0"));
     }

@@ -2,12 +2,13 @@
 //! driver runs, and after resync + the same desired state the kernel is exactly as before
 //! (same devices, same interface indexes, same entries).
 
-use crate::evpn::{evpn_state, start_evpn, EvpnVm, A};
+use crate::evpn::{evpn_state, start_evpn};
 use crate::ipvpn::{start_ipvpn, vrf_state, VRF1};
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
 use crate::support::probes::ping;
 use crate::support::snapshot::kernel_state;
+use crate::support::vms::{EvpnVm, A};
 
 #[tokio::test]
 async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
@@ -16,9 +17,9 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
     }
     let mut fabric = Fabric::new("bpdp-rs", 2);
     let evpn_vms: Vec<&EvpnVm> = A[..2].iter().collect();
-    let a: Vec<String> = evpn_vms.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let a: Vec<String> = evpn_vms.iter().map(|vm| vm.create(&mut fabric)).collect();
     let vrf_vms = [VRF1[0].clone(), VRF1[1].clone()];
-    let r: Vec<String> = vrf_vms.iter().map(|vm| vm.plug(&mut fabric)).collect();
+    let r: Vec<String> = vrf_vms.iter().map(|vm| vm.create(&mut fabric)).collect();
     let apply = |node: usize| {
         (
             evpn_state(1, 100, node, &evpn_vms),

@@ -1,6 +1,6 @@
 //! Test topology for the Linux drivers: the namespaces, probes and snapshots of
 //! `bagpipe-testbed`, and a driver running inside a node.
 
-pub use bagpipe_testbed::{can_use_netns, fabric, netns, probes, snapshot};
+pub use bagpipe_testbed::{can_use_netns, fabric, foreign, netns, probes, snapshot, vms};
 
 pub mod node;
