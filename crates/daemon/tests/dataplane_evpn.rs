@@ -7,7 +7,7 @@
 mod dataplane_support;
 
 use bagpipe_testbed::can_use_netns;
-use bagpipe_testbed::probes::{arp, no_reply, ping, VxlanArpCapture};
+use bagpipe_testbed::probes::{no_reply, ping, VxlanArpCapture};
 use bagpipe_testbed::vms::{EvpnVm, A, B};
 use dataplane_support::vms::{attach, detach, wait_no_reply, wait_ping, NET_A, NET_B};
 use dataplane_support::{fdb_lines, Cluster, Reflector};
@@ -44,13 +44,7 @@ fn evpn_through_the_daemons(prefix: &str, reflector: Reflector) {
 
     // ARP for a remote VM: answered on node 1 from the E-VPN route, never flooded.
     let capture = VxlanArpCapture::start(&cluster.fabric.underlay(), A[2].v4.parse().unwrap());
-    let answer = arp(
-        &a_ns[0],
-        "eth0",
-        A[0].mac_bytes(),
-        A[0].v4.parse().unwrap(),
-        A[2].v4.parse().unwrap(),
-    );
+    let answer = A[0].arp(&a_ns[0], A[2].v4);
     assert_eq!(answer, Some(A[2].mac_bytes()), "ARP for a3 answered");
     assert_eq!(
         capture.finish(),

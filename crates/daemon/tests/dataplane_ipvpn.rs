@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use bagpipe_testbed::can_use_netns;
 use bagpipe_testbed::probes::{no_reply, ping};
+use bagpipe_testbed::vms::S;
 use bagpipe_testbed::wait::wait_for;
-use dataplane_support::vms::{plug_vm, wait_ping, R, S, VRF1, VRF2};
+use dataplane_support::vms::{plug_vm, wait_ping, R, VRF1, VRF2};
 use dataplane_support::{Cluster, Reflector};
 
 fn ipvpn_through_the_daemons(prefix: &str, reflector: Reflector) {

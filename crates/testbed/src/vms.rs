@@ -3,6 +3,7 @@
 //! daemon tests plug the same VMs, so that both check the same topology.
 
 use crate::fabric::{Fabric, Vm};
+use crate::probes;
 
 /// A VM of an E-VPN: name, node, MAC, IPv4 (/24) and IPv6 (/64) address.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +27,13 @@ impl EvpnVm {
             .map(|h| u8::from_str_radix(h, 16).unwrap())
             .collect();
         b.try_into().unwrap()
+    }
+
+    /// An ARP request from the VM (its namespace `ns`) for `target`: the MAC of the answer,
+    /// if one comes within a second.
+    pub fn arp(&self, ns: &str, target: &str) -> Option<[u8; 6]> {
+        let (own_ip, target) = (self.v4.parse().unwrap(), target.parse().unwrap());
+        probes::arp(ns, "eth0", self.mac_bytes(), own_ip, target)
     }
 
     /// Creates the VM's namespace, plugged into its node; returns the namespace.
@@ -131,3 +139,22 @@ impl IpVm {
         )
     }
 }
+
+/// The VMs of a second VRF that reuses the addresses of the first on the same nodes: s1 has
+/// r1's address (10.20.1.5), s2 is in r2's subnet.
+pub const S: [IpVm; 2] = [
+    IpVm {
+        name: "s1",
+        node: 1,
+        mac: "52:54:00:02:00:01",
+        addresses: &["10.20.1.5/24"],
+        gateways: &["10.20.1.254"],
+    },
+    IpVm {
+        name: "s2",
+        node: 2,
+        mac: "52:54:00:02:00:02",
+        addresses: &["10.20.2.6/24"],
+        gateways: &["10.20.2.254"],
+    },
+];

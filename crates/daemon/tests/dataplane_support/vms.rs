@@ -123,25 +123,6 @@ pub const R: [IpVm; 3] = [
     },
 ];
 
-/// VRF 2 reuses VRF 1's addresses on the same nodes: s1 has r1's address, s2 is in r2's
-/// subnet.
-pub const S: [IpVm; 2] = [
-    IpVm {
-        name: "s1",
-        node: 1,
-        mac: "52:54:00:02:00:01",
-        addresses: &["10.20.1.5/24"],
-        gateways: &["10.20.1.254"],
-    },
-    IpVm {
-        name: "s2",
-        node: 2,
-        mac: "52:54:00:02:00:02",
-        addresses: &["10.20.2.6/24"],
-        gateways: &["10.20.2.254"],
-    },
-];
-
 /// Creates the VM, plugged into its node, and the agent attaches it to `vrf`.
 pub fn plug_vm(cluster: &mut Cluster, vrf: &Vrf, vm: &IpVm) -> String {
     let ns = vm.create(&mut cluster.fabric);

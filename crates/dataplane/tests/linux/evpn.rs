@@ -13,7 +13,7 @@ use bagpipe_wire::MacAddress;
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
 use crate::support::node::NodeDriver;
-use crate::support::probes::{arp, no_reply, ping, VxlanArpCapture};
+use crate::support::probes::{no_reply, ping, VxlanArpCapture};
 use crate::support::vms::{EvpnVm, A, B};
 
 /// What the routes of `vms` make the desired state of instance `id` on `node`.
@@ -109,13 +109,7 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
 
     // ARP for a remote VM of the instance: answered on node 1, nothing crosses the underlay.
     let capture = VxlanArpCapture::start(&fabric.underlay(), A[2].v4.parse().unwrap());
-    let answer = arp(
-        &a_ns[0],
-        "eth0",
-        A[0].mac_bytes(),
-        A[0].v4.parse().unwrap(),
-        A[2].v4.parse().unwrap(),
-    );
+    let answer = A[0].arp(&a_ns[0], A[2].v4);
     assert_eq!(
         answer,
         Some(A[2].mac_bytes()),
@@ -129,13 +123,7 @@ async fn vms_of_one_evpn_reach_each_other_and_arp_stays_local() {
 
     // An address no route told us about is flooded to the other VTEPs (the capture works).
     let capture = VxlanArpCapture::start(&fabric.underlay(), "10.10.0.99".parse().unwrap());
-    let unknown = arp(
-        &a_ns[0],
-        "eth0",
-        A[0].mac_bytes(),
-        A[0].v4.parse().unwrap(),
-        "10.10.0.99".parse().unwrap(),
-    );
+    let unknown = A[0].arp(&a_ns[0], "10.10.0.99");
     assert_eq!(unknown, None);
     assert!(
         capture.finish() > 0,
@@ -212,13 +200,7 @@ async fn macs_learnt_on_ports_are_reported() {
     assert_eq!(events.recv().unwrap(), None, "watcher ready");
 
     // The VM speaks: the bridge learns its MAC on its port.
-    arp(
-        &vm_ns,
-        "eth0",
-        vm.mac_bytes(),
-        vm.v4.parse().unwrap(),
-        "10.10.0.200".parse().unwrap(),
-    );
+    vm.arp(&vm_ns, "10.10.0.200");
     let wait = std::time::Duration::from_secs(3);
     let event = events
         .recv_timeout(wait)

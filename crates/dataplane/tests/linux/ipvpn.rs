@@ -17,7 +17,7 @@ use crate::support::fabric::Fabric;
 use crate::support::netns::ip;
 use crate::support::node::NodeDriver;
 use crate::support::probes::{no_reply, ping};
-use crate::support::vms::IpVm;
+use crate::support::vms::{IpVm, S};
 
 /// VRF 1: three subnets on three nodes, and r4 in r1's subnet but on node 2.
 pub const VRF1: [IpVm; 4] = [
@@ -48,24 +48,6 @@ pub const VRF1: [IpVm; 4] = [
         mac: "52:54:00:01:00:04",
         addresses: &["10.20.1.6/24"],
         gateways: &["10.20.1.1"],
-    },
-];
-
-/// VRF 2 reuses VRF 1's addresses on the same nodes (s1 has r1's address).
-const VRF2: [IpVm; 2] = [
-    IpVm {
-        name: "s1",
-        node: 1,
-        mac: "52:54:00:02:00:01",
-        addresses: &["10.20.1.5/24"],
-        gateways: &["10.20.1.254"],
-    },
-    IpVm {
-        name: "s2",
-        node: 2,
-        mac: "52:54:00:02:00:02",
-        addresses: &["10.20.2.6/24"],
-        gateways: &["10.20.2.254"],
     },
 ];
 
@@ -151,7 +133,7 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
     }
     let mut fabric = Fabric::new("bpdp-ip", 3);
     let r: Vec<String> = VRF1.iter().map(|vm| vm.create(&mut fabric)).collect();
-    let s: Vec<String> = VRF2.iter().map(|vm| vm.create(&mut fabric)).collect();
+    let s: Vec<String> = S.iter().map(|vm| vm.create(&mut fabric)).collect();
     for vm in [&r[1], &r[2]] {
         ip(vm, &format!("addr add {ANYCAST}/32 dev eth0"));
     }
@@ -160,7 +142,7 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
         let node = i + 1;
         d.set(1, Some(vrf_state(1, 1000, node, &VRF1, &["r2", "r3"])))
             .await;
-        d.set(2, Some(vrf_state(2, 2000, node, &VRF2, &[]))).await;
+        d.set(2, Some(vrf_state(2, 2000, node, &S, &[]))).await;
     }
 
     // Gateways, IPv4 and IPv6.
@@ -185,10 +167,10 @@ async fn vms_of_a_vrf_reach_each_other_and_their_gateway_and_vrfs_stay_apart() {
 
     // VRF 2 works with the same addresses...
     assert!(ping(&s[0], "10.20.1.254"), "s1 -> its gateway");
-    assert!(ping(&s[0], VRF2[1].ip(0)), "s1 -> s2");
+    assert!(ping(&s[0], S[1].ip(0)), "s1 -> s2");
     // ...and never reaches VRF 1, nor is reached from it.
     assert!(no_reply(&s[0], VRF1[1].ip(0)), "s1 must not reach r2");
-    assert!(no_reply(&r[0], VRF2[1].ip(0)), "r1 must not reach s2");
+    assert!(no_reply(&r[0], S[1].ip(0)), "r1 must not reach s2");
     assert!(
         no_reply(&s[0], "10.20.1.1"),
         "s1 must not reach VRF 1's gateway"
