@@ -19,6 +19,8 @@
 
 pub(crate) mod clock;
 mod config_view;
+#[cfg(test)]
+pub(crate) mod fake_engine;
 mod logs;
 mod root;
 mod tree;

@@ -93,35 +93,9 @@ impl LgObject for DaemonLookingGlass<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fake_engine::FakeEngine;
     use super::super::tree::answer;
     use super::*;
-
-    struct NoEngineState;
-
-    impl EngineLookingGlass for NoEngineState {
-        fn summary_counts(&self) -> SummaryCounts {
-            SummaryCounts {
-                established_peers: 1,
-                local_routes: 3,
-                received_routes: 3,
-                vpn_instances: 2,
-            }
-        }
-        fn bgp(&self) -> Box<dyn LgObject + '_> {
-            Box::new(Empty)
-        }
-        fn vpns(&self) -> Box<dyn LgObject + '_> {
-            Box::new(Empty)
-        }
-    }
-
-    struct Empty;
-
-    impl LgObject for Empty {
-        fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
-            vec![("workers".into(), LgEntry::value(Vec::<String>::new()))]
-        }
-    }
 
     fn get(path: &str) -> Value {
         let (info, config, logs) = (
@@ -133,7 +107,10 @@ mod tests {
             info: &info,
             config: &config,
             logs: &logs,
-            engine: &NoEngineState,
+            engine: &FakeEngine {
+                bgp: json!({"workers": []}),
+                vpns: json!({"workers": []}),
+            },
         };
         let path: Vec<String> = path.split('/').map(str::to_owned).collect();
         answer(&root, "http://127.0.0.1:18083", &path).unwrap()

@@ -9,10 +9,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::api::{self, ApiCommand, ApiError, ApiState};
 use crate::config::Config;
-use crate::looking_glass::{
-    answer, DaemonInfo, DaemonLookingGlass, EngineLookingGlass, LgEntry, LgObject, LogRing,
-    SummaryCounts,
-};
+use crate::looking_glass::fake_engine::FakeEngine;
+use crate::looking_glass::{answer, DaemonInfo, DaemonLookingGlass, LogRing};
 
 /// A running API server with its fake engine; stops both when dropped.
 pub struct TestServer {
@@ -68,6 +66,10 @@ async fn fake_engine(mut commands: mpsc::Receiver<ApiCommand>, seen: Arc<Mutex<V
         Config::builtin(),
         LogRing::new(10),
     );
+    let engine = FakeEngine {
+        bgp: json!({"route_counts": {"local_routes_count": 3}}),
+        vpns: json!({"instances_per_vni": {}}),
+    };
     while let Some(command) = commands.recv().await {
         match command {
             ApiCommand::Attach { request, reply } => {
@@ -103,45 +105,10 @@ async fn fake_engine(mut commands: mpsc::Receiver<ApiCommand>, seen: Arc<Mutex<V
                     info: &info,
                     config: &config,
                     logs: &logs,
-                    engine: &FakeState,
+                    engine: &engine,
                 };
                 let _ = reply.send(answer(&root, &base_url, &path));
             }
         }
-    }
-}
-
-struct FakeState;
-
-impl EngineLookingGlass for FakeState {
-    fn summary_counts(&self) -> SummaryCounts {
-        SummaryCounts {
-            established_peers: 1,
-            local_routes: 3,
-            received_routes: 3,
-            vpn_instances: 2,
-        }
-    }
-
-    fn bgp(&self) -> Box<dyn LgObject + '_> {
-        Box::new(Node(json!({"route_counts": {"local_routes_count": 3}})))
-    }
-
-    fn vpns(&self) -> Box<dyn LgObject + '_> {
-        Box::new(Node(json!({"instances_per_vni": {}})))
-    }
-}
-
-/// An object whose entries are the members of a JSON object, all shown inline.
-struct Node(serde_json::Value);
-
-impl LgObject for Node {
-    fn entries(&self) -> Vec<(String, LgEntry<'_>)> {
-        self.0
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), LgEntry::Value(v.clone())))
-            .collect()
     }
 }
