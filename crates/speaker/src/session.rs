@@ -232,13 +232,18 @@ where
 }
 
 impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
-    fn new_fsm(&self) -> Fsm {
+    /// A connection slot in Idle, with no connection and no timer.
+    fn new_slot(&self) -> Slot {
         let expect = Expectations {
             local_id: self.config.router_id,
             local_asn: self.config.local_asn,
             remote_asn: Some(self.config.remote_asn()),
         };
-        Fsm::new(build_open_restarting(&self.config, self.restarting), expect)
+        Slot {
+            fsm: Fsm::new(build_open_restarting(&self.config, self.restarting), expect),
+            link: None,
+            timers: [None; 3],
+        }
     }
 
     fn start_event(&self) -> Event {
@@ -250,12 +255,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
     }
 
     async fn run(mut self) {
-        let fsm = self.new_fsm();
-        self.slots[OUT] = Some(Slot {
-            fsm,
-            link: None,
-            timers: [None; 3],
-        });
+        self.slots[OUT] = Some(self.new_slot());
         let start = self.start_event();
         if !self.dispatch(OUT, start, None).await {
             return;
@@ -348,12 +348,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
             self.restart_at = None;
             if !self.admin_down && !self.any_alive() {
                 if self.slots[OUT].is_none() {
-                    let fsm = self.new_fsm();
-                    self.slots[OUT] = Some(Slot {
-                        fsm,
-                        link: None,
-                        timers: [None; 3],
-                    });
+                    self.slots[OUT] = Some(self.new_slot());
                 }
                 let e = self.start_event();
                 return self.dispatch(OUT, e, None).await;
@@ -431,13 +426,9 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                 debug!(peer = %self.config.address, "incoming connection refused: one is already being set up");
                 return true;
             }
-            let mut fsm = self.new_fsm();
-            fsm.handle(Event::StartPassive);
-            self.slots[IN] = Some(Slot {
-                fsm,
-                link: None,
-                timers: [None; 3],
-            });
+            let mut incoming = self.new_slot();
+            incoming.fsm.handle(Event::StartPassive);
+            self.slots[IN] = Some(incoming);
             IN
         };
         self.attach(slot, stream);
@@ -569,12 +560,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
     fn retire(&mut self, slot: usize) {
         if slot == OUT {
             self.connecting = None;
-            let fsm = self.new_fsm();
-            self.slots[OUT] = Some(Slot {
-                fsm,
-                link: None,
-                timers: [None; 3],
-            });
+            self.slots[OUT] = Some(self.new_slot());
         } else {
             self.slots[IN] = None;
         }
