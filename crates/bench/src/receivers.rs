@@ -3,7 +3,6 @@
 //! iBGP neighbour on its own loopback addresses, and asked how many routes it holds.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -283,10 +282,6 @@ impl Receiver {
                 .arg(self.dir.path())
                 .args(["-d", "bgpd", "-c", command]),
         )
-    }
-
-    pub fn dir(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
     }
 }
 

@@ -32,8 +32,4 @@ impl Interner {
         self.sets.retain(|a| Arc::strong_count(a) > 1);
         self.purged_at = self.sets.len();
     }
-
-    pub fn len(&self) -> usize {
-        self.sets.len()
-    }
 }

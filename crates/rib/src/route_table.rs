@@ -576,10 +576,6 @@ impl RouteTable {
         }
     }
 
-    pub fn config(&self) -> &TableConfig {
-        &self.st.config
-    }
-
     /// What a peer currently has from us (its Adj-RIB-Out), recomputed: for the looking glass.
     pub fn adj_rib_out(&self, id: SourceId) -> Vec<Advert> {
         let Some(peer) = self.st.peer(id) else {
@@ -997,11 +993,6 @@ impl RouteTable {
         }
     }
 
-    /// Route targets some local worker imports.
-    pub fn imported_targets(&self) -> Vec<RouteTarget> {
-        self.st.subs.targets().copied().collect()
-    }
-
     /// Paths received from peers, and published locally by workers (the looking glass route
     /// counts; our own RT Constraint routes are not counted).
     pub fn path_counts(&self) -> (usize, usize) {
@@ -1022,15 +1013,4 @@ impl RouteTable {
         self.st.path_counts.get(&id).copied().unwrap_or(0)
     }
 
-    pub fn interned_attribute_sets(&self) -> usize {
-        self.st.interner.len()
-    }
-
-    /// RTC interests of a peer, for the looking glass and tests.
-    pub fn interests(&self, id: SourceId) -> Vec<RtcNlri> {
-        self.st
-            .peer(id)
-            .map(|p| p.interests.iter().copied().collect())
-            .unwrap_or_default()
-    }
 }

@@ -74,9 +74,4 @@ impl Subscriptions {
             .map(|(k, _)| *k)
             .collect()
     }
-
-    /// Route targets with at least one subscription.
-    pub fn targets(&self) -> impl Iterator<Item = &RouteTarget> {
-        self.per_target.keys()
-    }
 }

@@ -288,13 +288,6 @@ impl<F: AddressFamily> Table<F> {
             }
         }
     }
-
-    pub fn count_paths(&self, pred: impl Fn(&Path<F::Data>) -> bool) -> usize {
-        self.routes
-            .values()
-            .map(|ps| ps.as_slice().iter().filter(|p| pred(p)).count())
-            .sum()
-    }
 }
 
 #[cfg(test)]

@@ -74,8 +74,4 @@ impl PeerConfig {
     pub fn remote_asn(&self) -> u32 {
         self.remote_asn.unwrap_or(self.local_asn)
     }
-
-    pub fn is_ibgp(&self) -> bool {
-        self.remote_asn() == self.local_asn
-    }
 }

@@ -160,10 +160,6 @@ impl Fsm {
         &self.our_open
     }
 
-    pub fn negotiated(&self) -> Option<&Negotiated> {
-        self.negotiated.as_ref()
-    }
-
     /// Applies `event` and returns what the session task must do, in order.
     pub fn handle(&mut self, event: Event) -> Vec<Action> {
         use Action as A;

@@ -11,12 +11,6 @@ impl Esi {
     /// The all-zero ESI of single-homed segments.
     pub const ZERO: Esi = Esi([0; 10]);
 
-    /// Type 0 is operator-configured, 1 LACP, 2 bridge protocol, 3 MAC-based,
-    /// 4 router-id-based, 5 AS-based (RFC 7432 §5).
-    pub fn esi_type(&self) -> u8 {
-        self.0[0]
-    }
-
     pub fn is_zero(&self) -> bool {
         self.0 == [0; 10]
     }

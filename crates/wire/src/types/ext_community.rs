@@ -159,14 +159,6 @@ const SUB_RT: u8 = 0x02;
 const SUB_RO: u8 = 0x03;
 
 impl ExtendedCommunity {
-    pub fn type_high(&self) -> u8 {
-        self.0[0]
-    }
-
-    pub fn subtype(&self) -> u8 {
-        self.0[1]
-    }
-
     /// Whether the community may be passed to other ASes (bit 0x40 of the type is clear).
     pub fn is_transitive(&self) -> bool {
         self.0[0] & 0x40 == 0
