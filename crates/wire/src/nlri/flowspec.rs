@@ -59,6 +59,23 @@ pub struct NumericOp {
     pub width: u8,
 }
 
+impl NumericOp {
+    /// The comparison its lt/gt/eq bits make, as text (RFC 8955 §4.2.1.1: all three set is
+    /// always true, none always false).
+    pub fn comparison(&self) -> &'static str {
+        match (self.lt, self.gt, self.eq) {
+            (false, false, true) => "=",
+            (true, false, false) => "<",
+            (false, true, false) => ">",
+            (true, false, true) => "<=",
+            (false, true, true) => ">=",
+            (true, true, false) => "!=",
+            (true, true, true) => "true",
+            (false, false, false) => "false",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct BitmaskOp {
     pub and: bool,
@@ -440,17 +457,7 @@ impl fmt::Display for FlowSpecRule {
                         if j > 0 {
                             f.write_str(if o.and { "&" } else { " " })?;
                         }
-                        let cmp = match (o.lt, o.gt, o.eq) {
-                            (false, false, true) => "=",
-                            (true, false, false) => "<",
-                            (false, true, false) => ">",
-                            (true, false, true) => "<=",
-                            (false, true, true) => ">=",
-                            (true, true, false) => "!=",
-                            (true, true, true) => "true",
-                            (false, false, false) => "false",
-                        };
-                        write!(f, "{cmp}{}", o.value)?;
+                        write!(f, "{}{}", o.comparison(), o.value)?;
                     }
                 }
                 FlowComponent::Bitmask { ops, .. } => {

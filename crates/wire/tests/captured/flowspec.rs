@@ -134,19 +134,6 @@ fn parse(text: &str) -> Result<Vec<(u8, Component)>, String> {
     Ok(out)
 }
 
-fn numeric_op(lt: bool, gt: bool, eq: bool) -> &'static str {
-    match (lt, gt, eq) {
-        (false, false, true) => "=",
-        (true, false, false) => "<",
-        (false, true, false) => ">",
-        (true, false, true) => "<=",
-        (false, true, true) => ">=",
-        (true, true, false) => "!=",
-        (true, true, true) => "true",
-        (false, false, false) => "false",
-    }
-}
-
 fn ours(rule: &FlowSpecRule) -> Vec<(u8, Component)> {
     rule.components
         .iter()
@@ -157,7 +144,7 @@ fn ours(rule: &FlowSpecRule) -> Vec<(u8, Component)> {
                 }
                 FlowComponent::Numeric { ops, .. } => Component::Ops(
                     ops.iter()
-                        .map(|o| (o.and, numeric_op(o.lt, o.gt, o.eq).to_string(), o.value))
+                        .map(|o| (o.and, o.comparison().to_string(), o.value))
                         .collect(),
                 ),
                 FlowComponent::Bitmask { ops, .. } => Component::Ops(
