@@ -1012,5 +1012,4 @@ impl RouteTable {
     pub fn paths_from(&self, id: SourceId) -> usize {
         self.st.path_counts.get(&id).copied().unwrap_or(0)
     }
-
 }
