@@ -7,7 +7,8 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use bagpipe_dataplane::{
     check_linux_config, spawn_driver, DriverHandle, DummyDriver, Encapsulation, EvpnInstanceState,
-    IpVpnEncapsulation, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver, VrfState,
+    InstanceState, IpVpnEncapsulation, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver,
+    VrfState,
 };
 use bagpipe_rib::{Peer, RouteTable, TableConfig};
 use bagpipe_speaker::backoff::BackoffConfig;
@@ -87,7 +88,7 @@ async fn ipvpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<Driver<V
 /// After a restart, the driver takes over the kernel entries of the previous run instead of
 /// flushing them: traffic keeps flowing while routes are learned again. Returns how many
 /// entries it adopted.
-async fn adopt<S: Send + 'static>(handle: &DriverHandle<S>, what: &str) -> usize {
+async fn adopt<S: InstanceState>(handle: &DriverHandle<S>, what: &str) -> usize {
     match handle.resync().await {
         Ok(Ok(adopted)) => adopted,
         Ok(Err(e)) => {

@@ -10,8 +10,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bagpipe_dataplane::{
-    spawn_driver, DriverHandle, Encapsulation, EvpnInstanceState, FloodEntry, LinuxDriverConfig,
-    LinuxEvpnDriver, LinuxIpVpnDriver, RemoteMac, RemoteNextHop, VrfState,
+    spawn_driver, DriverHandle, Encapsulation, EvpnInstanceState, FloodEntry, InstanceState,
+    InstanceUpdate, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver, RemoteMac, RemoteNextHop,
+    VrfState,
 };
 use bagpipe_testbed::netns::{enter, Netns};
 use bagpipe_wire::{IpPrefix, MacAddress};
@@ -214,17 +215,20 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
 }
 
 /// Time from sending a state to the kernel having it.
-async fn timed<S: Send + 'static>(handle: &DriverHandle<S>, id: u32, state: S) -> Duration {
+async fn timed<S: InstanceState>(handle: &DriverHandle<S>, id: u32, state: S) -> Duration {
     let start = Instant::now();
-    handle.update(id, Some(state)).await.unwrap();
+    handle
+        .update(id, InstanceUpdate::Replace(state))
+        .await
+        .unwrap();
     let failed = handle.flush().await.unwrap();
     assert!(failed.is_empty(), "{failed:?}");
     start.elapsed()
 }
 
-async fn timed_removal<S: Send + 'static>(handle: &DriverHandle<S>, id: u32) -> Duration {
+async fn timed_removal<S: InstanceState>(handle: &DriverHandle<S>, id: u32) -> Duration {
     let start = Instant::now();
-    handle.update(id, None).await.unwrap();
+    handle.update(id, InstanceUpdate::Remove).await.unwrap();
     assert!(handle.flush().await.unwrap().is_empty());
     start.elapsed()
 }

@@ -18,7 +18,8 @@ pub struct CleanupReport {
 /// ports it was set on, since the kernel does not say who set it.
 pub async fn remove_owned_entries() -> Result<CleanupReport, DriverError> {
     let kernel = NetlinkKernel::open().map_err(|e| DriverError::Kernel(e.to_string()))?;
-    let mut reconciler = Reconciler::new(kernel, |_| true);
+    // Nothing is claimed: no part ever rendered.
+    let mut reconciler = Reconciler::<_, ()>::new(kernel, |_| true);
     reconciler.resync().await?;
     let report = reconciler.sweep_unclaimed().await?;
     Ok(CleanupReport {

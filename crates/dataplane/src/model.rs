@@ -1,8 +1,9 @@
 //! The desired state of one VPN instance, as the VPN layer wants the dataplane to be.
 //!
-//! Each value is complete: it describes everything of one instance, not a change. The drivers
-//! compare it with what they installed and apply the difference, so a lost or repeated update
-//! heals itself on the next one.
+//! Each value is complete: it describes everything of one instance. The VPN layer sends it
+//! whole for a new instance, then the parts that change (see [`crate::change`]); the drivers
+//! compare what they are given with what they installed and apply the difference, so a
+//! repeated update changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -74,7 +75,7 @@ pub struct FloodEntry {
 }
 
 /// One IP VPN instance (VRF).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
 pub struct VrfState {
     pub instance_id: u32,
     /// The VNI this node receives the VRF's traffic on, when the encapsulation is VXLAN.

@@ -1,12 +1,16 @@
 //! The diff engine shared by the Linux drivers: what each instance wants, what the kernel
 //! holds, and the operations between the two.
 //!
-//! Entries are keyed by what identifies them in the kernel ([`Key`]). Each instance claims
-//! the entries its desired state renders to; an entry is wanted while some instance claims
-//! it (the lowest instance id wins a conflict). A reconcile first compares the instance's
-//! new claim with its previous one, so its cost beyond rendering is that of what changed.
-//! `installed` only changes when the kernel said yes, and keys whose operation failed are
-//! looked at again by the next reconcile of their instance.
+//! Entries are keyed by what identifies them in the kernel ([`Key`]). A driver renders each
+//! part of an instance's state (its own fields, a port, a remote MAC, a prefix...) into the
+//! entries it needs; the instance claims the entries of all its parts. Parts may share an
+//! entry (the neighbour and FDB entries of a remote PE serve every prefix behind it): the
+//! entry stays while one part still renders it, and where two parts render different values
+//! for one key, the first part's wins. An entry is wanted while some instance claims it (the
+//! lowest instance id wins a conflict). A reconcile replaces the rendering of the parts that
+//! changed and looks at their entries only, so its cost is that of what changed, whatever
+//! the size of the instance. `installed` only changes when the kernel said yes, and keys whose
+//! operation failed are looked at again by the next reconcile of their instance.
 //!
 //! After a restart, `resync` adopts what the previous run left, and only `sweep_unclaimed`
 //! removes what no instance claimed since: a reconcile never does, because the first states
@@ -23,11 +27,11 @@ use crate::kernel::{Entry, Kernel, Key, Op, RouteKind};
 /// this driver's rather than the other's (both Linux drivers mark their entries alike).
 pub type Owns = fn(&Entry) -> bool;
 
-pub struct Reconciler<K> {
+pub struct Reconciler<K, P> {
     kernel: K,
     installed: BTreeMap<Key, Entry>,
     /// Per instance, what it claims.
-    claims: BTreeMap<u32, BTreeMap<Key, Entry>>,
+    claims: BTreeMap<u32, Claim<P>>,
     /// Per key, the instances claiming it (several only when their states conflict).
     claimants: BTreeMap<Key, BTreeSet<u32>>,
     /// Keys whose last operation failed.
@@ -37,7 +41,24 @@ pub struct Reconciler<K> {
     owns: Owns,
 }
 
-impl<K: Kernel> Reconciler<K> {
+/// What one instance claims, part by part.
+struct Claim<P> {
+    /// The keys each part rendered.
+    parts: BTreeMap<P, Vec<Key>>,
+    /// Per key, the entry each part rendering it wants, in part order.
+    entries: BTreeMap<Key, Vec<(P, Entry)>>,
+}
+
+impl<P> Default for Claim<P> {
+    fn default() -> Self {
+        Claim {
+            parts: BTreeMap::new(),
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Kernel, P: Ord + Clone> Reconciler<K, P> {
     pub(crate) fn new(kernel: K, owns: Owns) -> Self {
         Reconciler {
             kernel,
@@ -58,50 +79,98 @@ impl<K: Kernel> Reconciler<K> {
         self.unclaimed.len()
     }
 
-    /// Makes `entries` the whole claim of instance `id` and applies the difference.
+    /// Makes `rendered` what these parts of instance `id` claim (a part rendering nothing
+    /// claims nothing) and applies the difference. `whole`: these are all of its parts, and
+    /// the others it had claim nothing any more.
     pub(crate) async fn reconcile(
         &mut self,
         id: u32,
-        entries: Vec<Entry>,
+        rendered: Vec<(P, Vec<Entry>)>,
+        whole: bool,
     ) -> Result<ReconcileReport, DriverError> {
-        let mut claim = BTreeMap::new();
-        for entry in entries {
-            claim.entry(entry.key()).or_insert(entry);
-        }
-        let previous = self.claims.remove(&id).unwrap_or_default();
+        let mut claim = self.claims.remove(&id).unwrap_or_default();
         let mut touched = BTreeSet::new();
-        for (key, entry) in &previous {
-            match claim.get(key) {
-                Some(same) if same == entry => {}
-                Some(_) => {
-                    touched.insert(key.clone());
-                }
-                None => {
-                    touched.insert(key.clone());
-                    // Whatever failed for it no longer matters; a failed removal re-adds it.
-                    self.failed.remove(key);
-                    if let Some(ids) = self.claimants.get_mut(key) {
-                        ids.remove(&id);
-                        if ids.is_empty() {
-                            self.claimants.remove(key);
-                        }
-                    }
-                }
+        if whole {
+            let given: BTreeSet<&P> = rendered.iter().map(|(p, _)| p).collect();
+            let dropped: Vec<P> = claim
+                .parts
+                .keys()
+                .filter(|p| !given.contains(p))
+                .cloned()
+                .collect();
+            for part in dropped {
+                self.set_part(id, &mut claim, part, Vec::new(), &mut touched);
             }
         }
-        for key in claim.keys().filter(|k| !previous.contains_key(*k)) {
-            touched.insert(key.clone());
-            self.claimants.entry(key.clone()).or_default().insert(id);
+        for (part, entries) in rendered {
+            self.set_part(id, &mut claim, part, entries, &mut touched);
         }
         let retry = self
             .failed
             .iter()
-            .filter(|k| claim.contains_key(*k) || previous.contains_key(*k));
+            .filter(|k| claim.entries.contains_key(*k));
         touched.extend(retry.cloned());
-        if !claim.is_empty() {
+        if !claim.parts.is_empty() {
             self.claims.insert(id, claim);
         }
         self.converge(touched).await
+    }
+
+    /// Replaces what `part` of instance `id` renders, noting the keys it touches.
+    fn set_part(
+        &mut self,
+        id: u32,
+        claim: &mut Claim<P>,
+        part: P,
+        entries: Vec<Entry>,
+        touched: &mut BTreeSet<Key>,
+    ) {
+        let mut keys = Vec::with_capacity(entries.len());
+        let mut wanted = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = entry.key();
+            // A part rendering one key twice means the first.
+            if !keys.contains(&key) {
+                keys.push(key.clone());
+                wanted.push((key, entry));
+            }
+        }
+        for key in claim.parts.remove(&part).unwrap_or_default() {
+            if keys.contains(&key) {
+                continue;
+            }
+            let Some(by_part) = claim.entries.get_mut(&key) else {
+                continue;
+            };
+            by_part.retain(|(p, _)| *p != part);
+            if by_part.is_empty() {
+                claim.entries.remove(&key);
+                // Whatever failed for it no longer matters; a failed removal re-adds it.
+                self.failed.remove(&key);
+                if let Some(ids) = self.claimants.get_mut(&key) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.claimants.remove(&key);
+                    }
+                }
+            }
+            touched.insert(key);
+        }
+        for (key, entry) in wanted {
+            let by_part = claim.entries.entry(key.clone()).or_insert_with(|| {
+                self.claimants.entry(key.clone()).or_default().insert(id);
+                Vec::new()
+            });
+            match by_part.binary_search_by(|(p, _)| p.cmp(&part)) {
+                Ok(i) if by_part[i].1 == entry => continue,
+                Ok(i) => by_part[i].1 = entry,
+                Err(i) => by_part.insert(i, (part.clone(), entry)),
+            }
+            touched.insert(key);
+        }
+        if !keys.is_empty() {
+            claim.parts.insert(part, keys);
+        }
     }
 
     /// Forgets what we believed and adopts what the kernel holds of ours, then re-applies
@@ -137,13 +206,14 @@ impl<K: Kernel> Reconciler<K> {
 
     fn desired(&self, key: &Key) -> Option<&Entry> {
         let first = self.claimants.get(key)?.first()?;
-        self.claims.get(first)?.get(key)
+        let (_, entry) = self.claims.get(first)?.entries.get(key)?.first()?;
+        Some(entry)
     }
 
     /// Brings the entries of `keys` to what is wanted of them: links first, since deleting
     /// or re-creating a device takes the entries living on it along.
     async fn converge(&mut self, keys: BTreeSet<Key>) -> Result<ReconcileReport, DriverError> {
-        let (links, others): (BTreeSet<Key>, BTreeSet<Key>) =
+        let (links, mut others): (BTreeSet<Key>, BTreeSet<Key>) =
             keys.into_iter().partition(|k| matches!(k, Key::Link(_)));
         let mut outcome = Outcome::default();
         let link_ops = self.plan(&links);
@@ -164,9 +234,13 @@ impl<K: Kernel> Reconciler<K> {
                 .filter(|(_, e)| dies_with_link(e, &dead))
                 .map(|(k, _)| k.clone())
                 .collect();
-            for key in &gone {
-                self.forget(key);
+            for key in gone {
+                self.forget(&key);
                 outcome.report.removed += 1;
+                // Still wanted (on the device created again): to create again.
+                if self.claimants.contains_key(&key) {
+                    others.insert(key);
+                }
             }
         }
         let other_ops = self.plan(&others);
@@ -205,6 +279,10 @@ impl<K: Kernel> Reconciler<K> {
     /// agent replaying them after a restart need not keep). Waiting for the sweep would leave
     /// the instance without its device until then.
     fn in_the_way(&self, want: &Entry) -> Vec<Key> {
+        // Only links conflict: spare every other entry a walk over what is unclaimed.
+        if !matches!(want, Entry::Vxlan(_)) {
+            return Vec::new();
+        }
         self.unclaimed
             .iter()
             .filter(|k| {

@@ -1,15 +1,18 @@
-//! The task a driver runs in: desired states arrive over a bounded channel, bursts are
-//! coalesced (only the latest state of each instance matters), failures are retried with
-//! backoff, and neither an error nor a panic of the driver reaches the daemon.
+//! The task a driver runs in: it keeps the desired state of every instance, applies the
+//! updates that arrive over a bounded channel (whole states, or the parts that changed),
+//! coalesces bursts (a part changed ten times is reconciled once), retries failures with
+//! backoff (a full reconcile of the instance), and keeps an error or a panic of the driver
+//! from reaching the daemon.
 //!
 //! ```text
-//!  VPN layer ── update(id, state) ──► [bounded channel] ──► driver task
-//!             ◄── resync / sweep / describe / flush replies ──┘   │ reconcile_instance
-//!                                                                 ▼
+//!  VPN layer ── update(id, InstanceUpdate) ──► [bounded channel] ──► driver task
+//!             ◄── resync / sweep / describe / flush replies ──┘   │ desired states
+//!                                                                 │ reconcile_instance(
+//!                                                                 ▼   changed parts)
 //!                                                           kernel (netlink)
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
@@ -19,6 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::change::{Changed, InstanceState, InstanceUpdate};
 use crate::driver::{DataplaneDriver, DriverError};
 
 #[derive(Clone, Debug)]
@@ -47,12 +51,12 @@ impl Default for DriverTaskConfig {
 }
 
 /// The VPN layer's end of a driver task. Cheap to clone.
-pub struct DriverHandle<S> {
+pub struct DriverHandle<S: InstanceState> {
     name: &'static str,
     tx: mpsc::Sender<Command<S>>,
 }
 
-impl<S> Clone for DriverHandle<S> {
+impl<S: InstanceState> Clone for DriverHandle<S> {
     fn clone(&self) -> Self {
         DriverHandle {
             name: self.name,
@@ -65,8 +69,8 @@ impl<S> Clone for DriverHandle<S> {
 #[error("the {0} dataplane driver task has stopped")]
 pub struct DriverGone(pub &'static str);
 
-enum Command<S> {
-    Update(u32, Option<S>),
+enum Command<S: InstanceState> {
+    Update(u32, InstanceUpdate<S>),
     Query(Query),
 }
 
@@ -78,15 +82,14 @@ enum Query {
     Flush(oneshot::Sender<BTreeMap<u32, String>>),
 }
 
-impl<S: Send + 'static> DriverHandle<S> {
+impl<S: InstanceState> DriverHandle<S> {
     pub fn name(&self) -> &'static str {
         self.name
     }
 
-    /// Sets the desired state of an instance (`None` removes it). Waits only while the
-    /// channel is full.
-    pub async fn update(&self, id: u32, desired: Option<S>) -> Result<(), DriverGone> {
-        self.send(Command::Update(id, desired)).await
+    /// Updates the desired state of an instance. Waits only while the channel is full.
+    pub async fn update(&self, id: u32, update: InstanceUpdate<S>) -> Result<(), DriverGone> {
+        self.send(Command::Update(id, update)).await
     }
 
     /// Re-reads the kernel and adopts our entries, after a daemon restart; answers how many
@@ -143,8 +146,10 @@ pub fn spawn_driver_with<D: DataplaneDriver>(
         Runner {
             driver,
             config,
+            desired: BTreeMap::new(),
             pending: BTreeMap::new(),
             failed: BTreeMap::new(),
+            panicked: BTreeSet::new(),
             retry: None,
             stats: Stats::default(),
         }
@@ -157,6 +162,10 @@ pub fn spawn_driver_with<D: DataplaneDriver>(
 struct Stats {
     updates: u64,
     reconciles: u64,
+    /// Reconciles of a whole instance (new, removed, retried), and parts reconciled by the
+    /// others.
+    full_reconciles: u64,
+    parts_reconciled: u64,
     failures: u64,
     panics: u64,
     /// Kernel entries created, changed and removed by successful reconciles.
@@ -165,13 +174,20 @@ struct Stats {
     removed: u64,
 }
 
+type Part<D> = <<D as DataplaneDriver>::State as InstanceState>::Part;
+
 struct Runner<D: DataplaneDriver> {
     driver: D,
     config: DriverTaskConfig,
-    /// The latest desired state of each instance not reconciled yet.
-    pending: BTreeMap<u32, Option<D::State>>,
-    /// Instances whose last reconcile failed: state and error.
-    failed: BTreeMap<u32, (Option<D::State>, String)>,
+    /// The desired state of every instance.
+    desired: BTreeMap<u32, D::State>,
+    /// What changed in each instance since it was last reconciled.
+    pending: BTreeMap<u32, Changed<Part<D>>>,
+    /// Instances whose last reconcile failed, with the error.
+    failed: BTreeMap<u32, String>,
+    /// Instances whose driver call panicked: what the driver remembers of them may be off,
+    /// so their next reconcile is a full one.
+    panicked: BTreeSet<u32>,
     /// When to retry the failed instances, and the wait after that.
     retry: Option<(Instant, Duration)>,
     stats: Stats,
@@ -213,15 +229,20 @@ impl<D: DataplaneDriver> Runner<D> {
         }
     }
 
-    fn take_update(&mut self, id: u32, state: Option<D::State>) {
+    fn take_update(&mut self, id: u32, update: InstanceUpdate<D::State>) {
         self.stats.updates += 1;
-        self.failed.remove(&id);
-        self.pending.insert(id, state);
+        let changed = update.apply_to(id, &mut self.desired);
+        self.pending
+            .entry(id)
+            .or_insert_with(Changed::nothing)
+            .add(changed);
     }
 
+    /// A retry reconciles the whole instance: whatever failed, and whatever was left undone
+    /// because of it, is put right.
     fn requeue_failed(&mut self) {
-        for (id, (state, _)) in std::mem::take(&mut self.failed) {
-            self.pending.entry(id).or_insert(state);
+        for id in self.failed.keys() {
+            self.pending.insert(*id, Changed::All);
         }
     }
 
@@ -238,31 +259,36 @@ impl<D: DataplaneDriver> Runner<D> {
                 let _ = reply.send(self.tally(outcome));
             }
             Query::Describe(reply) => {
-                let failed: BTreeMap<&u32, &String> =
-                    self.failed.iter().map(|(id, (_, e))| (id, e)).collect();
                 let _ = reply.send(json!({
-                    "driver": self.driver.describe(),
+                    "driver": self.driver.describe(&self.desired),
                     "task": self.stats,
-                    "failed_instances": failed,
+                    "failed_instances": self.failed,
                 }));
             }
             Query::Flush(reply) => {
-                let failed = self
-                    .failed
-                    .iter()
-                    .map(|(id, (_, e))| (*id, e.clone()))
-                    .collect();
-                let _ = reply.send(failed);
+                let _ = reply.send(self.failed.clone());
             }
         }
     }
 
     async fn reconcile_pending(&mut self) {
-        for (id, state) in std::mem::take(&mut self.pending) {
+        for (id, mut changed) in std::mem::take(&mut self.pending) {
+            if self.panicked.remove(&id) {
+                changed = Changed::All;
+            }
             self.stats.reconciles += 1;
-            let outcome = guard(self.driver.reconcile_instance(id, state.as_ref())).await;
+            match &changed {
+                Changed::All => self.stats.full_reconciles += 1,
+                Changed::Parts(parts) => self.stats.parts_reconciled += parts.len() as u64,
+            }
+            let desired = self.desired.get(&id);
+            let outcome = guard(self.driver.reconcile_instance(id, desired, &changed)).await;
+            if outcome.is_err() {
+                self.panicked.insert(id);
+            }
             match self.tally(outcome) {
                 Ok(report) => {
+                    self.failed.remove(&id);
                     self.stats.created += report.created as u64;
                     self.stats.changed += report.changed as u64;
                     self.stats.removed += report.removed as u64;
@@ -276,7 +302,7 @@ impl<D: DataplaneDriver> Runner<D> {
                 Err(error) => {
                     self.stats.failures += 1;
                     tracing::warn!(driver = self.driver.name(), instance = id, %error, "dataplane reconcile failed, will retry");
-                    self.failed.insert(id, (state, error));
+                    self.failed.insert(id, error);
                 }
             }
         }
@@ -311,7 +337,7 @@ impl<D: DataplaneDriver> Runner<D> {
 struct Panicked;
 
 /// Runs a driver call, catching a panic: the driver's state may then be off, but it is
-/// level-triggered, so the next reconcile puts things right.
+/// level-triggered, so the next (full) reconcile puts things right.
 async fn guard<T>(call: impl std::future::Future<Output = T>) -> Result<T, Panicked> {
     AssertUnwindSafe(call)
         .catch_unwind()

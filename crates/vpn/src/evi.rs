@@ -3,10 +3,13 @@
 //! routes mean for the dataplane (remote MACs, the flood list), with MAC mobility.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use bagpipe_dataplane::{EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry, RemoteMac};
+use bagpipe_dataplane::{
+    EvpnChange, EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry, InstanceState,
+    RemoteMac,
+};
 use bagpipe_rib::decision::{compare, Candidate};
 use bagpipe_wire::attr::{
     AsPath, AttrValue, AttributeSet, Origin, PathAttribute, PmsiTunnel, PMSI_INGRESS_REPLICATION,
@@ -17,7 +20,8 @@ use bagpipe_wire::{
     TunnelType,
 };
 
-use crate::instance::{Endpoint, Instance, PathId, ReceivedPath};
+use crate::changes::{Dirty, Told};
+use crate::instance::{update_group, Endpoint, Instance, PathId, ReceivedPath};
 
 /// The paths an EVI imported, grouped as the dataplane uses them.
 #[derive(Debug, Default)]
@@ -138,28 +142,30 @@ fn best_mac_path<'a>(paths: impl Iterator<Item = &'a ReceivedPath>) -> Option<&'
 impl EviImports {
     /// Records a path (or its removal). Paths whose next hop is ourselves (another EVI of
     /// this node) are ignored: traffic to them never leaves the node.
-    pub fn apply(&mut self, path: ReceivedPath, removed: bool, local: IpAddr) {
+    /// Returns the MAC of a MAC/IP route (whose dataplane state may have changed).
+    pub fn apply(
+        &mut self,
+        path: ReceivedPath,
+        removed: bool,
+        local: IpAddr,
+    ) -> Option<MacAddress> {
         let Nlri::Evpn(route) = &path.nlri else {
-            return;
+            return None;
         };
         if path.next_hop() == Some(local) && !removed {
-            return;
+            return None;
         }
-        let id = path.id();
-        let group = match route {
-            EvpnRoute::MacIpAdvertisement { mac, .. } => self.macs.entry(*mac).or_default(),
-            EvpnRoute::InclusiveMulticast { originator, rd, .. } => {
-                self.floods.entry((*originator, *rd)).or_default()
+        match *route {
+            EvpnRoute::MacIpAdvertisement { mac, .. } => {
+                update_group(&mut self.macs, mac, path, removed);
+                Some(mac)
             }
-            _ => return,
-        };
-        if removed {
-            group.remove(&id);
-        } else {
-            group.insert(id, path);
+            EvpnRoute::InclusiveMulticast { originator, rd, .. } => {
+                update_group(&mut self.floods, (originator, rd), path, removed);
+                None
+            }
+            _ => None,
         }
-        self.macs.retain(|_, g| !g.is_empty());
-        self.floods.retain(|_, g| !g.is_empty());
     }
 
     /// The highest MAC mobility sequence number received for `mac`.
@@ -187,58 +193,58 @@ impl EviImports {
     }
 }
 
-/// What the dataplane should do for this EVI.
-pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceState {
-    let mut local_ports: BTreeMap<String, EvpnLocalPort> = BTreeMap::new();
-    for ep in inst.endpoints.values() {
-        let port = local_ports
-            .entry(ep.ifname.clone())
-            .or_insert_with(|| EvpnLocalPort {
-                mac: Some(ep.mac),
-                ips: Vec::new(),
-            });
-        if let Some(ip) = ep.ip {
-            if !port.ips.contains(&ip.addr) {
-                port.ips.push(ip.addr);
-            }
+/// The dataplane state of one local port: the MAC of its first endpoint, the IPs of all.
+pub fn local_port(inst: &Instance, ifname: &str) -> Option<EvpnLocalPort> {
+    let mut endpoints = inst.endpoints.on_port(ifname).peekable();
+    let mut port = EvpnLocalPort {
+        mac: Some(endpoints.peek()?.mac),
+        ips: Vec::new(),
+    };
+    for ip in endpoints.filter_map(|ep| ep.ip) {
+        if !port.ips.contains(&ip.addr) {
+            port.ips.push(ip.addr);
         }
     }
-    let mut remote_macs = BTreeMap::new();
-    for (mac, group) in &imports.macs {
-        let Some(best) = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs))) else {
-            continue;
-        };
-        // A MAC plugged here stays here, unless a remote route says it moved later than our
-        // advertisement (a higher sequence number).
-        if let Some(local) = inst.macs.get(mac) {
-            if mobility_seq(&best.attrs).cmp(&local.mobility_seq) != Ordering::Greater {
-                continue;
-            }
+    Some(port)
+}
+
+/// Where the dataplane sends traffic for a remote MAC: the VTEP of its best route, with the
+/// IPs of that VTEP's routes for the MAC (for ARP/ND suppression).
+pub fn remote_mac(inst: &Instance, imports: &EviImports, mac: &MacAddress) -> Option<RemoteMac> {
+    let group = imports.macs.get(mac)?;
+    let best = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs)))?;
+    // A MAC plugged here stays here, unless a remote route says it moved later than our
+    // advertisement (a higher sequence number).
+    if let Some(local) = inst.macs.get(mac) {
+        if mobility_seq(&best.attrs).cmp(&local.mobility_seq) != Ordering::Greater {
+            return None;
         }
-        let (Some(vtep), Nlri::Evpn(EvpnRoute::MacIpAdvertisement { label, .. })) =
-            (best.next_hop(), &best.nlri)
-        else {
-            continue;
-        };
-        let ips = group
-            .values()
-            .filter(|p| p.next_hop() == Some(vtep))
-            .filter_map(|p| match &p.nlri {
-                Nlri::Evpn(EvpnRoute::MacIpAdvertisement { ip, .. }) => *ip,
-                _ => None,
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        remote_macs.insert(
-            *mac,
-            RemoteMac {
-                vtep,
-                vni: label.raw(),
-                ips,
-            },
-        );
     }
+    let (Some(vtep), Nlri::Evpn(EvpnRoute::MacIpAdvertisement { label, .. })) =
+        (best.next_hop(), &best.nlri)
+    else {
+        return None;
+    };
+    let ips = group
+        .values()
+        .filter(|p| p.next_hop() == Some(vtep))
+        .filter_map(|p| match &p.nlri {
+            Nlri::Evpn(EvpnRoute::MacIpAdvertisement { ip, .. }) => *ip,
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Some(RemoteMac {
+        vtep,
+        vni: label.raw(),
+        ips,
+    })
+}
+
+/// The head-end replication list: the tunnel of each remote VTEP's best inclusive multicast
+/// route with an ingress replication PMSI tunnel.
+pub fn flood_list(imports: &EviImports) -> BTreeSet<FloodEntry> {
     let mut flood_list = BTreeSet::new();
     for group in imports.floods.values() {
         let Some(best) = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs))) else {
@@ -257,17 +263,92 @@ pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceSta
             });
         }
     }
-    EvpnInstanceState {
-        instance_id: inst.id,
+    flood_list
+}
+
+/// The instance's own fields, as a change of the dataplane state.
+pub fn header(inst: &Instance) -> EvpnChange {
+    EvpnChange::Instance {
         vni: inst.label,
         linux_bridge: inst.linuxbr.clone(),
-        local_ports,
-        remote_macs,
-        flood_list,
         gateway_port: inst.stitch.as_ref().map(|s| EvpnGatewayPort {
             ifname: s.evpn_if.clone(),
             veth_peer: s.veth.then(|| s.ipvpn_if.clone()),
             gateway_ip: s.gateway_ip,
         }),
+    }
+}
+
+/// What the dataplane should do for this EVI: the whole state.
+pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceState {
+    let mut state = EvpnInstanceState {
+        instance_id: inst.id,
+        local_ports: inst
+            .endpoints
+            .ports()
+            .filter_map(|p| Some((p.to_owned(), local_port(inst, p)?)))
+            .collect(),
+        remote_macs: imports
+            .macs
+            .keys()
+            .filter_map(|mac| Some((*mac, remote_mac(inst, imports, mac)?)))
+            .collect(),
+        flood_list: flood_list(imports),
+        ..EvpnInstanceState::default()
+    };
+    state.apply(header(inst));
+    state
+}
+
+/// The changes of the dirty parts of this EVI's dataplane state, and of its header and
+/// flood list where they differ from what the driver was `told`.
+pub fn changes(
+    inst: &Instance,
+    imports: &EviImports,
+    dirty: &Dirty,
+    told: &mut Told,
+) -> Vec<EvpnChange> {
+    let Told::Evi {
+        header: told_header,
+        floods: told_floods,
+    } = told
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let now = header(inst);
+    if now != *told_header {
+        *told_header = now.clone();
+        out.push(now);
+    }
+    for ifname in &dirty.ports {
+        out.push(EvpnChange::LocalPort(
+            ifname.clone(),
+            local_port(inst, ifname),
+        ));
+    }
+    for mac in &dirty.macs {
+        out.push(EvpnChange::RemoteMac(*mac, remote_mac(inst, imports, mac)));
+    }
+    let floods = flood_list(imports);
+    for gone in told_floods.difference(&floods) {
+        out.push(EvpnChange::Flood(*gone, false));
+    }
+    for new in floods.difference(told_floods) {
+        out.push(EvpnChange::Flood(*new, true));
+    }
+    *told_floods = floods;
+    out
+}
+
+/// What is always computed again, as in a whole state just sent.
+pub fn told(state: &EvpnInstanceState) -> Told {
+    Told::Evi {
+        header: EvpnChange::Instance {
+            vni: state.vni,
+            linux_bridge: state.linux_bridge.clone(),
+            gateway_port: state.gateway_port.clone(),
+        },
+        floods: state.flood_list.clone(),
     }
 }

@@ -11,6 +11,7 @@ use bagpipe_rib::{PathOrigin, RouteKey, SourceId};
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
 use bagpipe_wire::{Family, MacAddress, RouteDistinguisher, RouteTarget};
+use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::evi::EviImports;
@@ -48,6 +49,84 @@ impl Endpoint {
     }
 }
 
+/// An endpoint is named by its MAC and IP.
+pub type EndpointKey = (MacAddress, Option<IpWithLength>);
+
+/// The endpoints of an instance by (MAC, IP), and by port: what the dataplane state of one
+/// port is made of is found without a walk over every endpoint of the instance.
+#[derive(Debug, Default)]
+pub struct Endpoints {
+    by_key: BTreeMap<EndpointKey, Endpoint>,
+    by_port: BTreeMap<String, BTreeSet<EndpointKey>>,
+}
+
+impl Endpoints {
+    pub fn get(&self, key: &EndpointKey) -> Option<&Endpoint> {
+        self.by_key.get(key)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Endpoint> {
+        self.by_key.values()
+    }
+
+    /// Plugs or replaces an endpoint; returns the one it replaced.
+    pub fn insert(&mut self, key: EndpointKey, ep: Endpoint) -> Option<Endpoint> {
+        self.by_port
+            .entry(ep.ifname.clone())
+            .or_default()
+            .insert(key);
+        let old = self.by_key.insert(key, ep)?;
+        if old.ifname != self.by_key[&key].ifname {
+            self.unindex(&old.ifname, &key);
+        }
+        Some(old)
+    }
+
+    pub fn remove(&mut self, key: &EndpointKey) -> Option<Endpoint> {
+        let ep = self.by_key.remove(key)?;
+        self.unindex(&ep.ifname, key);
+        Some(ep)
+    }
+
+    fn unindex(&mut self, ifname: &str, key: &EndpointKey) {
+        if let Some(keys) = self.by_port.get_mut(ifname) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_port.remove(ifname);
+            }
+        }
+    }
+
+    /// The endpoints of one MAC, by IP (the MAC-only one first).
+    pub fn of_mac(&self, mac: MacAddress) -> impl Iterator<Item = (&EndpointKey, &Endpoint)> {
+        self.by_key
+            .range((mac, None)..)
+            .take_while(move |((m, _), _)| *m == mac)
+    }
+
+    /// The endpoints plugged on one port, by (MAC, IP).
+    pub fn on_port(&self, ifname: &str) -> impl Iterator<Item = &Endpoint> {
+        self.by_port
+            .get(ifname)
+            .into_iter()
+            .flatten()
+            .map(|key| &self.by_key[key])
+    }
+
+    /// The ports with an endpoint.
+    pub fn ports(&self) -> impl Iterator<Item = &str> {
+        self.by_port.keys().map(String::as_str)
+    }
+}
+
 /// Per MAC: the port it is on and its MPLS label (the original allocates one per port MAC).
 #[derive(Debug, Clone)]
 pub struct MacData {
@@ -79,6 +158,26 @@ impl ReceivedPath {
     /// IPv4 PEs carry it so): it is the same tunnel endpoint.
     pub fn next_hop(&self) -> Option<IpAddr> {
         self.attrs.next_hop.map(|a| a.to_canonical())
+    }
+}
+
+/// Records a received path in its group (or its removal); a group left empty goes.
+pub fn update_group<K: std::hash::Hash + Eq>(
+    groups: &mut HashMap<K, HashMap<PathId, ReceivedPath>>,
+    key: K,
+    path: ReceivedPath,
+    removed: bool,
+) {
+    let id = path.id();
+    if removed {
+        if let Some(group) = groups.get_mut(&key) {
+            group.remove(&id);
+            if group.is_empty() {
+                groups.remove(&key);
+            }
+        }
+    } else {
+        groups.entry(key).or_default().insert(id, path);
     }
 }
 
@@ -130,10 +229,10 @@ pub struct Instance {
     pub subnet_len: Option<u8>,
     pub linuxbr: Option<String>,
     pub description: Option<Value>,
-    pub endpoints: BTreeMap<(MacAddress, Option<IpWithLength>), Endpoint>,
+    pub endpoints: Endpoints,
     pub macs: BTreeMap<MacAddress, MacData>,
-    /// Routes we advertise, for the looking glass: (NLRI, attributes).
-    pub advertised: Vec<(Nlri, Arc<AttributeSet>)>,
+    /// Routes we advertise, for the looking glass, in the order first advertised.
+    pub advertised: IndexMap<Nlri, Arc<AttributeSet>>,
     pub imports: Imports,
     pub options: Options,
     /// What the instance is subscribed to in the route table.
@@ -174,9 +273,15 @@ impl Instance {
     }
 
     pub fn set_advertised(&mut self, nlri: &Nlri, attrs: Option<Arc<AttributeSet>>) {
-        self.advertised.retain(|(n, _)| n != nlri);
-        if let Some(a) = attrs {
-            self.advertised.push((nlri.clone(), a));
+        match attrs {
+            Some(a) => {
+                self.advertised.insert(nlri.clone(), a);
+            }
+            // Swapping the last route into the gap keeps a withdrawal O(1); the order only
+            // matters to people reading the looking glass.
+            None => {
+                self.advertised.swap_remove(nlri);
+            }
         }
     }
 }

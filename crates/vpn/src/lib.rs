@@ -10,6 +10,7 @@
 
 pub mod allocators;
 mod attract;
+mod changes;
 mod error;
 pub mod evi;
 mod flowspec;

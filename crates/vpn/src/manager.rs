@@ -18,18 +18,22 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use bagpipe_dataplane::{Encapsulation, EvpnInstanceState, VrfState};
+use bagpipe_dataplane::{
+    Encapsulation, EvpnInstanceState, InstanceState, InstanceUpdate, VrfState,
+};
 use bagpipe_rib::{Outputs, PeerChange, RouteEvent, RouteTable, SourceId};
 use bagpipe_wire::attr::AttributeSet;
-use bagpipe_wire::{RouteDistinguisher, RouteTarget};
+use bagpipe_wire::{MacAddress, RouteDistinguisher, RouteTarget};
 
 use crate::allocators::IdAllocator;
+use crate::changes::{Dirty, Told};
 use crate::error::VpnError;
 use crate::evi::{self, EviImports};
-use crate::instance::{Imports, Instance, Options, ReceivedPath};
+use crate::instance::{Endpoints, Imports, Instance, Options, ReceivedPath};
 use crate::request::{AttachRequest, DetachRequest, VpnType};
 use crate::vrf::{self, VrfImports};
 use endpoints::{check_against, endpoints_to_detach};
+use redirects::redirect_rules;
 
 #[derive(Debug, Clone)]
 pub struct VpnConfig {
@@ -40,13 +44,13 @@ pub struct VpnConfig {
     pub ipvpn_encapsulation: Encapsulation,
 }
 
-/// What an operation asks of the engine besides the route table: routes for peers, and the
-/// new desired dataplane state of each instance that changed (None: the instance is gone).
+/// What an operation asks of the engine besides the route table: routes for peers, and for
+/// each instance that changed, what changed in its desired dataplane state.
 #[derive(Debug, Default)]
 pub struct VpnOutputs {
     pub peers: Vec<PeerChange>,
-    pub evpn: Vec<(u32, Option<EvpnInstanceState>)>,
-    pub ipvpn: Vec<(u32, Option<VrfState>)>,
+    pub evpn: Vec<(u32, InstanceUpdate<EvpnInstanceState>)>,
+    pub ipvpn: Vec<(u32, InstanceUpdate<VrfState>)>,
 }
 
 pub struct VpnManager {
@@ -57,11 +61,24 @@ pub struct VpnManager {
     labels: IdAllocator,
     rds: IdAllocator,
     next_instance_id: u32,
-    /// Instances whose dataplane state may have changed.
-    dirty: BTreeSet<String>,
+    /// Instances whose dataplane state may have changed, and which parts of it.
+    dirty: BTreeMap<String, Dirty>,
+    /// What each instance's driver was last told of the parts always computed again.
+    told: HashMap<u32, Told>,
     /// Instances whose derived routes and redirections may have changed.
     pending: BTreeSet<String>,
     out: VpnOutputs,
+}
+
+/// Queues an update for a driver, unless it changes nothing.
+fn push_update<S: InstanceState>(
+    out: &mut Vec<(u32, InstanceUpdate<S>)>,
+    id: u32,
+    update: InstanceUpdate<S>,
+) {
+    if !matches!(&update, InstanceUpdate::Changes(c) if c.is_empty()) {
+        out.push((id, update));
+    }
 }
 
 /// What an instance is created with.
@@ -84,7 +101,8 @@ impl VpnManager {
             labels: IdAllocator::labels(),
             rds: IdAllocator::route_distinguishers(),
             next_instance_id: 1,
-            dirty: BTreeSet::new(),
+            dirty: BTreeMap::new(),
+            told: HashMap::new(),
             pending: BTreeSet::new(),
             out: VpnOutputs::default(),
         }
@@ -119,10 +137,23 @@ impl VpnManager {
         Ok((RouteDistinguisher::ipv4(self.config.rd_admin, n as u16), n))
     }
 
-    /// The instance's dataplane state and derived routes are to be recomputed.
-    fn touch(&mut self, external_id: &str) {
-        self.dirty.insert(external_id.to_owned());
+    /// The instance's derived routes are to be recomputed, and the parts of its dataplane
+    /// state that the returned [`Dirty`] will name.
+    fn dirty(&mut self, external_id: &str) -> &mut Dirty {
         self.pending.insert(external_id.to_owned());
+        self.dirty.entry(external_id.to_owned()).or_default()
+    }
+
+    /// The whole dataplane state of the instance is to be recomputed.
+    fn touch(&mut self, external_id: &str) {
+        self.dirty(external_id).all = true;
+    }
+
+    /// An endpoint of `mac` on port `ifname` came or went.
+    fn touch_endpoint(&mut self, external_id: &str, ifname: &str, mac: MacAddress) {
+        let dirty = self.dirty(external_id);
+        dirty.ports.insert(ifname.to_owned());
+        dirty.macs.insert(mac);
     }
 
     /// Plugs an endpoint; creates the instance on its first endpoint. Re-attaching the same
@@ -147,13 +178,11 @@ impl VpnManager {
         } else {
             self.create(rib, &NewInstance::of(req))?;
         }
-        let ext = req.vpn_instance_id.as_str();
         self.update_instance(rib, req);
         if let Some(s) = stitch {
             self.stitch(s);
         }
         self.plug(rib, req, ifname)?;
-        self.touch(ext);
         Ok(self.finish(rib))
     }
 
@@ -210,9 +239,9 @@ impl VpnManager {
             subnet_len: new.subnet_len,
             linuxbr: new.linuxbr.clone(),
             description: None,
-            endpoints: BTreeMap::new(),
+            endpoints: Endpoints::default(),
             macs: BTreeMap::new(),
-            advertised: Vec::new(),
+            advertised: Default::default(),
             imports,
             options: Options::default(),
             subscriptions: BTreeSet::new(),
@@ -225,7 +254,8 @@ impl VpnManager {
             self.by_vni.insert(label, ext.clone());
         }
         self.by_source.insert(source, ext.clone());
-        self.instances.insert(ext, inst);
+        self.instances.insert(ext.clone(), inst);
+        self.touch(&ext);
         Ok(())
     }
 
@@ -247,12 +277,20 @@ impl VpnManager {
         if let Some(f) = &req.fallback {
             o.fallback = Some(f.clone());
         }
+        let imports_changed = inst.import_rts != req.import_rts;
         inst.import_rts = req.import_rts.clone();
         let exports_changed = inst.export_rts != req.export_rts;
         inst.export_rts = req.export_rts.clone();
         self.sync_subscriptions(rib, ext);
         if exports_changed {
             self.readvertise_all(rib, ext);
+        }
+        // Which received routes a VRF uses depends on the targets it imports; the options
+        // are in the instance's header, computed again for any dirty instance.
+        if imports_changed {
+            self.touch(ext);
+        } else {
+            self.dirty(ext);
         }
     }
 
@@ -298,7 +336,7 @@ impl VpnManager {
                 continue;
             };
             self.rds.release(ep.rd_number);
-            if !inst.endpoints.keys().any(|(m, _)| *m == ep.mac) {
+            if inst.endpoints.of_mac(ep.mac).next().is_none() {
                 if let Some(md) = inst.macs.remove(&ep.mac) {
                     self.labels.release(md.label);
                 }
@@ -306,8 +344,8 @@ impl VpnManager {
             if let Some(r) = ep.route {
                 self.withdraw(rib, &ext, &r);
             }
+            self.touch_endpoint(&ext, &ep.ifname, ep.mac);
         }
-        self.touch(&ext);
         self.unstitch_if_unused(rib, &ext);
         if self.instances[&ext].is_empty() {
             self.stop_instance(rib, &ext);
@@ -326,9 +364,10 @@ impl VpnManager {
         self.labels.release(inst.label);
         self.rds.release(inst.rd_number);
         match inst.vpn_type {
-            VpnType::Evpn => self.out.evpn.push((inst.id, None)),
-            VpnType::Ipvpn => self.out.ipvpn.push((inst.id, None)),
+            VpnType::Evpn => self.out.evpn.push((inst.id, InstanceUpdate::Remove)),
+            VpnType::Ipvpn => self.out.ipvpn.push((inst.id, InstanceUpdate::Remove)),
         }
+        self.told.remove(&inst.id);
         self.dirty.remove(ext);
         self.pending.remove(ext);
         for rt in inst.redirects.keys() {
@@ -365,11 +404,12 @@ impl VpnManager {
                 path_id: ev.path_id,
                 attrs,
             };
+            let dirty = self.dirty.entry(ext.clone()).or_default();
             match &mut inst.imports {
-                Imports::Evi(i) => i.apply(path, removed, local),
-                Imports::Vrf(i) => i.apply(path, removed),
+                Imports::Evi(i) => dirty.macs.extend(i.apply(path, removed, local)),
+                Imports::Vrf(i) => dirty.prefixes.extend(i.apply(path, removed)),
             }
-            self.touch(&ext);
+            self.pending.insert(ext);
         }
     }
 
@@ -380,27 +420,68 @@ impl VpnManager {
         self.deliver(out.locals);
     }
 
-    /// Ends an operation: settles the derived routes and redirections, then computes the
-    /// dataplane state of every instance that changed and hands over the outputs.
+    /// Ends an operation: settles the derived routes and redirections, then computes what
+    /// changed in the dataplane state of every instance that changed and hands over the
+    /// outputs.
     fn finish(&mut self, rib: &mut RouteTable) -> VpnOutputs {
         self.settle(rib);
-        for ext in std::mem::take(&mut self.dirty) {
+        for (ext, dirty) in std::mem::take(&mut self.dirty) {
             let Some(inst) = self.instances.get(&ext) else {
                 continue;
             };
+            // A driver learns of an instance from its whole state.
+            let told = self.told.get_mut(&inst.id).filter(|_| !dirty.all);
             match &inst.imports {
-                Imports::Evi(i) => self
-                    .out
-                    .evpn
-                    .push((inst.id, Some(evi::dataplane_state(inst, i)))),
+                Imports::Evi(i) => {
+                    let update = match told {
+                        Some(told) => InstanceUpdate::Changes(evi::changes(inst, i, &dirty, told)),
+                        None => {
+                            let state = evi::dataplane_state(inst, i);
+                            self.told.insert(inst.id, evi::told(&state));
+                            InstanceUpdate::Replace(state)
+                        }
+                    };
+                    push_update(&mut self.out.evpn, inst.id, update);
+                }
                 Imports::Vrf(i) => {
-                    let redirects = self.redirect_rules(inst);
-                    let state = vrf::dataplane_state(inst, i, &self.config, redirects);
-                    self.out.ipvpn.push((inst.id, Some(state)));
+                    let redirects = redirect_rules(&self.instances, inst);
+                    let config = &self.config;
+                    let update = match told {
+                        Some(told) => InstanceUpdate::Changes(vrf::changes(
+                            inst, i, config, redirects, &dirty, told,
+                        )),
+                        None => {
+                            let state = vrf::dataplane_state(inst, i, config, redirects);
+                            self.told.insert(inst.id, vrf::told(&state));
+                            InstanceUpdate::Replace(state)
+                        }
+                    };
+                    push_update(&mut self.out.ipvpn, inst.id, update);
                 }
             }
         }
         std::mem::take(&mut self.out)
+    }
+
+    /// The whole desired dataplane state of every instance, computed afresh: what the
+    /// updates handed over so far add up to.
+    pub fn dataplane_states(&self) -> (BTreeMap<u32, EvpnInstanceState>, BTreeMap<u32, VrfState>) {
+        let (mut evpn, mut ipvpn) = (BTreeMap::new(), BTreeMap::new());
+        for inst in self.instances.values() {
+            match &inst.imports {
+                Imports::Evi(i) => {
+                    evpn.insert(inst.id, evi::dataplane_state(inst, i));
+                }
+                Imports::Vrf(i) => {
+                    let redirects = redirect_rules(&self.instances, inst);
+                    ipvpn.insert(
+                        inst.id,
+                        vrf::dataplane_state(inst, i, &self.config, redirects),
+                    );
+                }
+            }
+        }
+        (evpn, ipvpn)
     }
 
     /// The route targets each instance imports and exports (for `bagpipe-impex2dot`).

@@ -2,12 +2,12 @@
 //! subnet with `advertise_subnet`), and the routes a VRF receives, selected per prefix with
 //! the BGP decision process and its multipath set (ECMP), for the dataplane.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use bagpipe_dataplane::{
-    Encapsulation, InterfaceAddress, RemoteNextHop, TrafficRedirect, VrfFallback, VrfLocalPort,
-    VrfState,
+    Encapsulation, InstanceState, InterfaceAddress, RemoteNextHop, TrafficRedirect, VrfChange,
+    VrfFallback, VrfLocalPort, VrfState,
 };
 use bagpipe_rib::decision::{multipath_set, Candidate};
 use bagpipe_wire::attr::{AsPath, AttrValue, AttributeSet, Origin, PathAttribute};
@@ -17,7 +17,8 @@ use bagpipe_wire::{
     RouteTarget, TunnelType,
 };
 
-use crate::instance::{Endpoint, Instance, PathId, ReceivedPath};
+use crate::changes::{Dirty, Told};
+use crate::instance::{update_group, Endpoint, Instance, PathId, ReceivedPath};
 use crate::manager::VpnConfig;
 
 /// The paths a VRF received: those it imports, and those it only readvertises.
@@ -169,18 +170,21 @@ fn router_mac_of(attrs: &AttributeSet) -> Option<MacAddress> {
 }
 
 impl VrfImports {
-    /// Records a path (or its removal).
-    pub fn apply(&mut self, path: ReceivedPath, removed: bool) {
+    /// Records a path (or its removal). Returns the prefix of a VPN route (whose dataplane
+    /// state may have changed).
+    pub fn apply(&mut self, path: ReceivedPath, removed: bool) -> Option<IpPrefix> {
         match &path.nlri {
             Nlri::Vpn(v) => {
                 let prefix = v.prefix;
-                update(&mut self.prefixes, prefix, path, removed);
+                update_group(&mut self.prefixes, prefix, path, removed);
+                Some(prefix)
             }
             Nlri::FlowSpec(rule) => {
                 let rule = rule.clone();
-                update(&mut self.flows, rule, path, removed);
+                update_group(&mut self.flows, rule, path, removed);
+                None
             }
-            _ => {}
+            _ => None,
         }
     }
 
@@ -198,25 +202,6 @@ impl VrfImports {
             .values()
             .chain(self.flows.values())
             .flat_map(|g| g.values())
-    }
-}
-
-fn update<K: std::hash::Hash + Eq>(
-    groups: &mut HashMap<K, HashMap<PathId, ReceivedPath>>,
-    key: K,
-    path: ReceivedPath,
-    removed: bool,
-) {
-    let id = path.id();
-    if removed {
-        if let Some(group) = groups.get_mut(&key) {
-            group.remove(&id);
-            if group.is_empty() {
-                groups.remove(&key);
-            }
-        }
-    } else {
-        groups.entry(key).or_default().insert(id, path);
     }
 }
 
@@ -287,45 +272,46 @@ fn next_hops(
         .collect()
 }
 
-/// What the dataplane should do for this VRF. Routes whose encapsulation the dataplane does
-/// not use are left out, as are routes received only to be readvertised.
-pub fn dataplane_state(
-    inst: &Instance,
-    imports: &VrfImports,
-    config: &VpnConfig,
-    redirects: Vec<TrafficRedirect>,
-) -> VrfState {
-    let mut local_ports: BTreeMap<String, VrfLocalPort> = BTreeMap::new();
-    for ep in inst.endpoints.values() {
-        let port = local_ports
-            .entry(ep.ifname.clone())
-            .or_insert_with(|| VrfLocalPort {
-                mac: ep.mac,
-                addresses: Vec::new(),
-                gateway_ips: inst.gateway_ip.into_iter().collect(),
-            });
-        if let Some(ip) = ep.ip {
-            let a = InterfaceAddress {
-                ip: ip.addr,
-                prefix_len: ip.len,
-            };
-            if !port.addresses.contains(&a) {
-                port.addresses.push(a);
-            }
+/// The dataplane state of one local port: the MAC of its first endpoint, the addresses of
+/// all, and the gateway it answers for.
+pub fn local_port(inst: &Instance, ifname: &str) -> Option<VrfLocalPort> {
+    let mut endpoints = inst.endpoints.on_port(ifname).peekable();
+    let mut port = VrfLocalPort {
+        mac: endpoints.peek()?.mac,
+        addresses: Vec::new(),
+        gateway_ips: inst.gateway_ip.into_iter().collect(),
+    };
+    for ip in endpoints.filter_map(|ep| ep.ip) {
+        let a = InterfaceAddress {
+            ip: ip.addr,
+            prefix_len: ip.len,
+        };
+        if !port.addresses.contains(&a) {
+            port.addresses.push(a);
         }
     }
-    let routes = imports
+    Some(port)
+}
+
+/// The next hops of one prefix (none: no route).
+pub fn route(
+    inst: &Instance,
+    imports: &VrfImports,
+    prefix: &IpPrefix,
+    config: &VpnConfig,
+) -> Vec<RemoteNextHop> {
+    imports
         .prefixes
-        .iter()
-        .map(|(prefix, group)| (*prefix, next_hops(inst, group, config)))
-        .filter(|(_, hops)| !hops.is_empty())
-        .collect();
-    VrfState {
-        instance_id: inst.id,
+        .get(prefix)
+        .map(|group| next_hops(inst, group, config))
+        .unwrap_or_default()
+}
+
+/// The VRF's own fields, as a change of the dataplane state.
+pub fn header(inst: &Instance, config: &VpnConfig, redirects: Vec<TrafficRedirect>) -> VrfChange {
+    VrfChange::Instance {
         vni: inst.label,
         router_mac: router_mac(config.local_address, inst.id),
-        local_ports,
-        routes,
         fallback: inst.options.fallback.as_ref().map(|f| VrfFallback {
             src_mac: f.src_mac,
             dst_mac: f.dst_mac,
@@ -333,5 +319,81 @@ pub fn dataplane_state(
             ovs_port_number: f.ovs_port_number,
         }),
         redirects,
+    }
+}
+
+/// What the dataplane should do for this VRF: the whole state. Routes whose encapsulation
+/// the dataplane does not use are left out, as are routes received only to be readvertised.
+pub fn dataplane_state(
+    inst: &Instance,
+    imports: &VrfImports,
+    config: &VpnConfig,
+    redirects: Vec<TrafficRedirect>,
+) -> VrfState {
+    let mut state = VrfState {
+        instance_id: inst.id,
+        local_ports: inst
+            .endpoints
+            .ports()
+            .filter_map(|p| Some((p.to_owned(), local_port(inst, p)?)))
+            .collect(),
+        routes: imports
+            .prefixes
+            .iter()
+            .map(|(prefix, group)| (*prefix, next_hops(inst, group, config)))
+            .filter(|(_, hops)| !hops.is_empty())
+            .collect(),
+        ..VrfState::default()
+    };
+    state.apply(header(inst, config, redirects));
+    state
+}
+
+/// The changes of the dirty parts of this VRF's dataplane state, and of its header where it
+/// differs from what the driver was `told`.
+pub fn changes(
+    inst: &Instance,
+    imports: &VrfImports,
+    config: &VpnConfig,
+    redirects: Vec<TrafficRedirect>,
+    dirty: &Dirty,
+    told: &mut Told,
+) -> Vec<VrfChange> {
+    let Told::Vrf {
+        header: told_header,
+    } = told
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let now = header(inst, config, redirects);
+    if now != *told_header {
+        *told_header = now.clone();
+        out.push(now);
+    }
+    for ifname in &dirty.ports {
+        out.push(VrfChange::LocalPort(
+            ifname.clone(),
+            local_port(inst, ifname),
+        ));
+    }
+    for prefix in &dirty.prefixes {
+        out.push(VrfChange::Route(
+            *prefix,
+            route(inst, imports, prefix, config),
+        ));
+    }
+    out
+}
+
+/// What is always computed again, as in a whole state just sent.
+pub fn told(state: &VrfState) -> Told {
+    Told::Vrf {
+        header: VrfChange::Instance {
+            vni: state.vni,
+            router_mac: state.router_mac,
+            fallback: state.fallback.clone(),
+            redirects: state.redirects.clone(),
+        },
     }
 }

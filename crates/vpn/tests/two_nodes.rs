@@ -1,9 +1,10 @@
 //! Two nodes' VPN managers and route tables, joined by hand instead of a BGP session: what A
 //! advertises on attach reaches B's instances and B's desired dataplane state.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use bagpipe_dataplane::Encapsulation;
+use bagpipe_dataplane::{Encapsulation, EvpnInstanceState, VrfState};
 use bagpipe_rib::{Advert, Peer, RouteTable, SourceId, TableConfig};
 use bagpipe_vpn::request::{AttachRequest, DetachRequest};
 use bagpipe_vpn::{VpnConfig, VpnManager, VpnOutputs};
@@ -17,6 +18,27 @@ struct Node {
     vpn: VpnManager,
     /// The other node, as a peer of this one.
     peer: SourceId,
+    /// The desired dataplane state, as the node's drivers would keep it from the updates.
+    evpn: BTreeMap<u32, EvpnInstanceState>,
+    ipvpn: BTreeMap<u32, VrfState>,
+}
+
+impl Node {
+    /// Hands the dataplane updates of an operation to the node's "drivers".
+    fn apply(&mut self, out: &VpnOutputs) {
+        for (id, update) in out.evpn.iter().cloned() {
+            update.apply_to(id, &mut self.evpn);
+        }
+        for (id, update) in out.ipvpn.iter().cloned() {
+            update.apply_to(id, &mut self.ipvpn);
+        }
+    }
+
+    /// The state of the node's only E-VPN instance.
+    fn evi(&self) -> &EvpnInstanceState {
+        assert_eq!(self.evpn.len(), 1, "one E-VPN instance");
+        self.evpn.values().next().unwrap()
+    }
 }
 
 fn node(addr: [u8; 4], other: [u8; 4]) -> Node {
@@ -44,12 +66,17 @@ fn node(addr: [u8; 4], other: [u8; 4]) -> Node {
         rd_admin: ip,
         ipvpn_encapsulation: Encapsulation::Vxlan,
     });
-    Node { rib, vpn, peer }
+    Node {
+        rib,
+        vpn,
+        peer,
+        evpn: BTreeMap::new(),
+        ipvpn: BTreeMap::new(),
+    }
 }
 
-/// Carries A's announcements to B as UPDATEs and returns B's outputs.
-fn carry(from: &VpnOutputs, to: &mut Node) -> VpnOutputs {
-    let mut all = VpnOutputs::default();
+/// Carries A's announcements to B as UPDATEs; B's drivers get what they cause.
+fn carry(from: &VpnOutputs, to: &mut Node) {
     for change in &from.peers {
         let update = match &change.advert {
             Advert::Announce {
@@ -69,15 +96,15 @@ fn carry(from: &VpnOutputs, to: &mut Node) -> VpnOutputs {
         };
         let out = to.rib.receive(to.peer, &update, false);
         let o = to.vpn.route_events(&mut to.rib, out.locals);
-        all.evpn.extend(o.evpn);
-        all.ipvpn.extend(o.ipvpn);
+        to.apply(&o);
     }
-    all
 }
 
 fn attach(n: &mut Node, body: serde_json::Value) -> VpnOutputs {
     let req = AttachRequest::from_json(&body).unwrap();
-    n.vpn.attach(&mut n.rib, &req).unwrap()
+    let out = n.vpn.attach(&mut n.rib, &req).unwrap();
+    n.apply(&out);
+    out
 }
 
 fn evpn_body(port: &str, mac: &str, ip: &str) -> serde_json::Value {
@@ -98,16 +125,12 @@ fn evpn_attach_reaches_the_other_node_and_detach_withdraws() {
         evpn_body("tapa", "52:54:00:00:00:0a", "10.1.0.10/24"),
     );
     // A's own state: one local port, nothing remote yet... (A has not heard from B here.)
-    let (_, Some(a_state)) = out.evpn.last().cloned().unwrap() else {
-        panic!()
-    };
+    let a_state = a.evi();
     assert_eq!(a_state.vni, 100);
     assert!(a_state.local_ports.contains_key("tapa"));
     // B learns A's MAC (with its IP) and A's flood entry.
-    let got = carry(&out, &mut b);
-    let (_, Some(state)) = got.evpn.last().cloned().unwrap() else {
-        panic!()
-    };
+    carry(&out, &mut b);
+    let state = b.evi();
     let mac: MacAddress = "52:54:00:00:00:0a".parse().unwrap();
     let remote = &state.remote_macs[&mac];
     assert_eq!(remote.vtep, IpAddr::from([10, 0, 0, 1]));
@@ -123,15 +146,10 @@ fn evpn_attach_reaches_the_other_node_and_detach_withdraws() {
         "local_port": {"linuxif": "tapa"}, "mac_address": "52:54:00:00:00:0a"}))
     .unwrap();
     let out = a.vpn.detach(&mut a.rib, &det).unwrap();
-    assert_eq!(
-        out.evpn.last().unwrap().1,
-        None,
-        "A's instance is gone from its dataplane"
-    );
-    let got = carry(&out, &mut b);
-    let (_, Some(state)) = got.evpn.last().cloned().unwrap() else {
-        panic!()
-    };
+    a.apply(&out);
+    assert!(a.evpn.is_empty(), "A's instance is gone from its dataplane");
+    carry(&out, &mut b);
+    let state = b.evi();
     assert!(state.remote_macs.is_empty());
     assert!(state.flood_list.is_empty());
 }
@@ -147,10 +165,8 @@ fn ipvpn_routes_become_vrf_routes_with_router_mac() {
     };
     attach(&mut b, body("tapb", "52:54:00:00:00:0b", "10.8.0.2/24"));
     let out = attach(&mut a, body("tapa", "52:54:00:00:00:0a", "10.7.0.2/24"));
-    let got = carry(&out, &mut b);
-    let (_, Some(state)) = got.ipvpn.last().cloned().unwrap() else {
-        panic!()
-    };
+    carry(&out, &mut b);
+    let state = b.ipvpn.values().next().unwrap();
     let hops = &state.routes[&"10.7.0.2/32".parse().unwrap()];
     assert_eq!(hops.len(), 1);
     assert_eq!(hops[0].pe, IpAddr::from([10, 0, 0, 1]));
@@ -226,12 +242,9 @@ fn mac_moving_to_another_node_gets_a_higher_sequence_number() {
         .max();
     assert_eq!(seq, Some(1));
     // A sees the higher sequence: its dataplane now sends that MAC to B.
-    let got = carry(&out, &mut a);
-    let (_, Some(state)) = got.evpn.last().cloned().unwrap() else {
-        panic!()
-    };
+    carry(&out, &mut a);
     assert_eq!(
-        state.remote_macs[&"52:54:00:00:00:0a".parse().unwrap()].vtep,
+        a.evi().remote_macs[&"52:54:00:00:00:0a".parse().unwrap()].vtep,
         IpAddr::from([10, 0, 0, 2])
     );
 }

@@ -9,11 +9,12 @@
 //! - the flood list is the all-zeros FDB entries of the VXLAN device, one per VTEP
 //!   (head-end replication of broadcast and unknown frames).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use bagpipe_wire::MacAddress;
 use serde_json::json;
 
+use crate::change::{Changed, EvpnPart};
 use crate::driver::{DataplaneDriver, DriverError, ReconcileReport};
 use crate::kernel::{Entry, FdbEntry, FdbKind, Kernel, NetlinkKernel, VxlanDevice};
 use crate::model::EvpnInstanceState;
@@ -23,18 +24,44 @@ use crate::LinuxDriverConfig;
 
 pub struct LinuxEvpnDriver<K = NetlinkKernel> {
     config: LinuxDriverConfig,
-    reconciler: Reconciler<K>,
-    instances: std::collections::BTreeMap<u32, InstanceStatus>,
+    reconciler: Reconciler<K, EvpnPart>,
+    /// Per instance, the MACs of its ports in a bridge of ours: a remote MAC that is also
+    /// local is the port's in the bridge's table.
+    local_macs: BTreeMap<u32, LocalMacs>,
+    last_errors: BTreeMap<u32, String>,
 }
 
-#[derive(serde::Serialize)]
-struct InstanceStatus {
-    bridge: String,
-    vxlan: String,
-    vni: u32,
-    remote_macs: usize,
-    flood_list: usize,
-    last_error: Option<String>,
+/// The MAC of each port, and how many ports have each MAC.
+#[derive(Default)]
+struct LocalMacs {
+    of_port: BTreeMap<String, MacAddress>,
+    ports: BTreeMap<MacAddress, usize>,
+}
+
+impl LocalMacs {
+    /// Sets the MAC of a port; returns the MAC it had.
+    fn set(&mut self, port: &str, mac: Option<MacAddress>) -> Option<MacAddress> {
+        let old = match mac {
+            Some(m) => self.of_port.insert(port.to_string(), m),
+            None => self.of_port.remove(port),
+        };
+        if let Some(o) = old {
+            if let Some(n) = self.ports.get_mut(&o) {
+                *n -= 1;
+                if *n == 0 {
+                    self.ports.remove(&o);
+                }
+            }
+        }
+        if let Some(m) = mac {
+            *self.ports.entry(m).or_default() += 1;
+        }
+        old
+    }
+
+    fn contains(&self, mac: &MacAddress) -> bool {
+        self.ports.contains_key(mac)
+    }
 }
 
 impl LinuxEvpnDriver<NetlinkKernel> {
@@ -50,7 +77,8 @@ impl<K: Kernel> LinuxEvpnDriver<K> {
         LinuxEvpnDriver {
             config,
             reconciler: Reconciler::new(kernel, owns),
-            instances: Default::default(),
+            local_macs: BTreeMap::new(),
+            last_errors: BTreeMap::new(),
         }
     }
 }
@@ -66,29 +94,50 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
         &mut self,
         id: u32,
         desired: Option<&EvpnInstanceState>,
+        changed: &Changed<EvpnPart>,
     ) -> Result<ReconcileReport, DriverError> {
-        let entries = desired
-            .map(|s| render(&self.config, id, s))
-            .unwrap_or_default();
-        let result = self.reconciler.reconcile(id, entries).await;
-        match desired {
-            None => {
-                self.instances.remove(&id);
+        let Some(s) = desired else {
+            self.local_macs.remove(&id);
+            self.last_errors.remove(&id);
+            return self.reconciler.reconcile(id, Vec::new(), true).await;
+        };
+        let macs = self.local_macs.entry(id).or_default();
+        // Every entry depends on the instance's own fields (bridge, VNI).
+        let whole =
+            !matches!(changed, Changed::Parts(parts) if !parts.contains(&EvpnPart::Instance));
+        let parts = if whole {
+            *macs = LocalMacs::default();
+            for (port, p) in &s.local_ports {
+                macs.set(port, local_mac(s, p.mac));
             }
-            Some(s) => {
-                self.instances.insert(
-                    id,
-                    InstanceStatus {
-                        bridge: bridge_of(id, s),
-                        vxlan: evpn_vxlan_name(id),
-                        vni: s.vni,
-                        remote_macs: s.remote_macs.len(),
-                        flood_list: s.flood_list.len(),
-                        last_error: result.as_ref().err().map(ToString::to_string),
-                    },
-                );
+            parts_of(s)
+        } else {
+            let Changed::Parts(parts) = changed else {
+                unreachable!("whole otherwise")
+            };
+            let mut parts = parts.clone();
+            // A port's MAC decides how the remote MAC of the same address is rendered.
+            for part in parts.clone() {
+                if let EvpnPart::LocalPort(port) = part {
+                    let mac = s.local_ports.get(&port).and_then(|p| local_mac(s, p.mac));
+                    let old = macs.set(&port, mac);
+                    parts.extend(old.into_iter().chain(mac).map(EvpnPart::RemoteMac));
+                }
             }
-        }
+            parts.into_iter().collect()
+        };
+        let rendered = parts
+            .into_iter()
+            .map(|part| {
+                let entries = render(&self.config, id, s, &self.local_macs[&id], &part);
+                (part, entries)
+            })
+            .collect();
+        let result = self.reconciler.reconcile(id, rendered, whole).await;
+        match &result {
+            Ok(_) => self.last_errors.remove(&id),
+            Err(e) => self.last_errors.insert(id, e.to_string()),
+        };
         result
     }
 
@@ -100,12 +149,26 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
         self.reconciler.sweep_unclaimed().await.map(|r| r.removed)
     }
 
-    fn describe(&self) -> serde_json::Value {
+    fn describe(&self, desired: &BTreeMap<u32, EvpnInstanceState>) -> serde_json::Value {
+        let instances: BTreeMap<u32, serde_json::Value> = desired
+            .iter()
+            .map(|(id, s)| {
+                let status = json!({
+                    "bridge": bridge_of(*id, s),
+                    "vxlan": evpn_vxlan_name(*id),
+                    "vni": s.vni,
+                    "remote_macs": s.remote_macs.len(),
+                    "flood_list": s.flood_list.len(),
+                    "last_error": self.last_errors.get(id),
+                });
+                (*id, status)
+            })
+            .collect();
         super::describe(
             "linux (E-VPN: bridge + VXLAN)",
             &self.config,
             &self.reconciler,
-            json!({ "instances": self.instances }),
+            json!({ "instances": instances }),
         )
     }
 }
@@ -116,8 +179,32 @@ fn bridge_of(id: u32, s: &EvpnInstanceState) -> String {
         .unwrap_or_else(|| evpn_bridge_name(id))
 }
 
-/// The kernel entries that make instance `id` what `s` says.
-fn render(config: &LinuxDriverConfig, id: u32, s: &EvpnInstanceState) -> Vec<Entry> {
+/// The MAC a port puts in the bridge's table: only in a bridge of ours.
+fn local_mac(s: &EvpnInstanceState, mac: Option<MacAddress>) -> Option<MacAddress> {
+    mac.filter(|_| s.linux_bridge.is_none())
+}
+
+/// Every part of a state.
+fn parts_of(s: &EvpnInstanceState) -> Vec<EvpnPart> {
+    let ports = s.local_ports.keys().cloned().map(EvpnPart::LocalPort);
+    let macs = s.remote_macs.keys().copied().map(EvpnPart::RemoteMac);
+    let floods = s.flood_list.iter().copied().map(EvpnPart::Flood);
+    std::iter::once(EvpnPart::Instance)
+        .chain(ports)
+        .chain(macs)
+        .chain(floods)
+        .collect()
+}
+
+/// The kernel entries of one part of instance `id` as `s` says it should be; none for a part
+/// it does not have.
+fn render(
+    config: &LinuxDriverConfig,
+    id: u32,
+    s: &EvpnInstanceState,
+    local_macs: &LocalMacs,
+    part: &EvpnPart,
+) -> Vec<Entry> {
     let bridge = bridge_of(id, s);
     let own_bridge = s.linux_bridge.is_none();
     let vxlan = evpn_vxlan_name(id);
@@ -132,67 +219,74 @@ fn render(config: &LinuxDriverConfig, id: u32, s: &EvpnInstanceState) -> Vec<Ent
     };
 
     let mut out = Vec::new();
-    if own_bridge {
-        out.push(Entry::Bridge {
-            name: bridge.clone(),
-        });
-    }
-    out.push(Entry::Vxlan(VxlanDevice {
-        name: vxlan.clone(),
-        vni: s.vni,
-        local: config.local_address,
-        dst_port: config.vxlan_dst_port,
-        mac: None,
-        bridge: Some(bridge.clone()),
-    }));
-    let mut local_macs = BTreeSet::new();
-    if own_bridge {
-        for (port, p) in &s.local_ports {
-            out.push(Entry::BridgePort {
-                name: port.clone(),
-                bridge: bridge.clone(),
-            });
-            if let Some(mac) = p.mac {
-                local_macs.insert(mac);
-                out.push(Entry::Fdb(FdbEntry {
-                    dev: port.clone(),
-                    mac,
-                    kind: FdbKind::Bridge,
-                }));
+    match part {
+        EvpnPart::Instance => {
+            if own_bridge {
+                out.push(Entry::Bridge {
+                    name: bridge.clone(),
+                });
+            }
+            out.push(Entry::Vxlan(VxlanDevice {
+                name: vxlan.clone(),
+                vni: s.vni,
+                local: config.local_address,
+                dst_port: config.vxlan_dst_port,
+                mac: None,
+                bridge: Some(bridge.clone()),
+            }));
+        }
+        EvpnPart::LocalPort(port) => {
+            if let (true, Some(p)) = (own_bridge, s.local_ports.get(port)) {
+                out.push(Entry::BridgePort {
+                    name: port.clone(),
+                    bridge: bridge.clone(),
+                });
+                if let Some(mac) = p.mac {
+                    out.push(Entry::Fdb(FdbEntry {
+                        dev: port.clone(),
+                        mac,
+                        kind: FdbKind::Bridge,
+                    }));
+                }
             }
         }
-    }
-    for (mac, remote) in &s.remote_macs {
-        if mac.is_zero() || mac.is_multicast() {
-            continue;
+        EvpnPart::RemoteMac(mac) => {
+            let Some(remote) = s.remote_macs.get(mac) else {
+                return out;
+            };
+            if mac.is_zero() || mac.is_multicast() {
+                return out;
+            }
+            out.push(fdb(
+                *mac,
+                FdbKind::Tunnel {
+                    dst: remote.vtep,
+                    vni: vni_of(remote.vni),
+                },
+            ));
+            // A MAC that is also local (moving here) is the local port's in the bridge.
+            if !local_macs.contains(mac) {
+                out.push(fdb(*mac, FdbKind::Bridge));
+            }
+            for ip in &remote.ips {
+                out.push(Entry::Neigh {
+                    dev: bridge.clone(),
+                    ip: *ip,
+                    mac: *mac,
+                });
+            }
         }
-        out.push(fdb(
-            *mac,
-            FdbKind::Tunnel {
-                dst: remote.vtep,
-                vni: vni_of(remote.vni),
-            },
-        ));
-        // A MAC that is also local (moving here) is the local port's in the bridge.
-        if !local_macs.contains(mac) {
-            out.push(fdb(*mac, FdbKind::Bridge));
+        EvpnPart::Flood(f) => {
+            if s.flood_list.contains(f) {
+                out.push(fdb(
+                    MacAddress::ZERO,
+                    FdbKind::Flood {
+                        dst: f.vtep,
+                        vni: vni_of(f.vni),
+                    },
+                ));
+            }
         }
-        for ip in &remote.ips {
-            out.push(Entry::Neigh {
-                dev: bridge.clone(),
-                ip: *ip,
-                mac: *mac,
-            });
-        }
-    }
-    for f in &s.flood_list {
-        out.push(fdb(
-            MacAddress::ZERO,
-            FdbKind::Flood {
-                dst: f.vtep,
-                vni: vni_of(f.vni),
-            },
-        ));
     }
     out
 }

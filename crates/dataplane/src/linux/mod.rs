@@ -17,10 +17,10 @@ use crate::reconcile::Reconciler;
 
 /// The looking-glass view shared by both drivers: configuration, entry counts by kind,
 /// and the last error of each instance.
-fn describe<K: Kernel>(
+fn describe<K: Kernel, P: Ord + Clone>(
     name: &str,
     config: &crate::LinuxDriverConfig,
-    reconciler: &Reconciler<K>,
+    reconciler: &Reconciler<K, P>,
     extra: serde_json::Value,
 ) -> serde_json::Value {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();

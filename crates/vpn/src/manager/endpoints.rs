@@ -7,13 +7,12 @@ use std::sync::Arc;
 use bagpipe_rib::RouteTable;
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
-use bagpipe_wire::MacAddress;
 
 use super::VpnManager;
 use crate::error::VpnError;
 use crate::evi;
-use crate::instance::{Endpoint, Imports, Instance, MacData};
-use crate::request::{AttachRequest, DetachRequest, IpWithLength, VpnType};
+use crate::instance::{Endpoint, EndpointKey, Imports, Instance, MacData};
+use crate::request::{AttachRequest, DetachRequest, VpnType};
 use crate::vrf;
 
 impl VpnManager {
@@ -145,7 +144,9 @@ impl VpnManager {
         if let Some(old) = old_route.filter(|o| Some(o) != route.as_ref().map(|(n, _)| n)) {
             self.withdraw(rib, &ext, &old);
         }
+        self.touch_endpoint(&ext, &ep.ifname, ep.mac);
         let inst = self.instances.get_mut(&ext).expect("instance");
+        // A MAC is on one port only (check_against): re-plugging keeps the port.
         inst.endpoints.insert(
             key,
             Endpoint {
@@ -229,11 +230,8 @@ pub(super) fn check_against(
 
 /// The endpoints a detach designates: the (MAC, IP) given, whatever the length given with
 /// the IP; without an IP (E-VPN), every endpoint of the MAC.
-pub(super) fn endpoints_to_detach(
-    inst: &Instance,
-    req: &DetachRequest,
-) -> Vec<(MacAddress, Option<IpWithLength>)> {
-    let of_mac = inst.endpoints.keys().filter(|(m, _)| *m == req.mac_address);
+pub(super) fn endpoints_to_detach(inst: &Instance, req: &DetachRequest) -> Vec<EndpointKey> {
+    let of_mac = inst.endpoints.of_mac(req.mac_address).map(|(key, _)| key);
     match req.ip_address {
         Some(ip) => of_mac
             .filter(|(_, i)| i.map(|i| i.addr) == Some(ip.addr))

@@ -2,7 +2,7 @@
 //! VRF of this node imports a FlowSpec route redirecting to their route target, removed when
 //! the last one stops (the original's `redirect_traffic_to_vpn` / `stop_redirect_to_vpn`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 use bagpipe_dataplane::TrafficRedirect;
@@ -32,7 +32,7 @@ impl VpnManager {
         let old: BTreeSet<RouteTarget> = inst.redirects.keys().copied().collect();
         let new: BTreeSet<RouteTarget> = wanted.keys().copied().collect();
         self.instances.get_mut(ext).expect("instance").redirects = wanted;
-        self.dirty.insert(ext.to_owned());
+        self.dirty.entry(ext.to_owned()).or_default();
         for rt in new.difference(&old) {
             self.redirect_to(rib, *rt, ext);
         }
@@ -81,23 +81,26 @@ impl VpnManager {
             self.stop_instance(rib, &id);
         }
     }
+}
 
-    /// The redirections of a VRF for its dataplane: classifier and receiving VRF.
-    pub(super) fn redirect_rules(&self, inst: &Instance) -> Vec<TrafficRedirect> {
-        let mut out = Vec::new();
-        for (rt, classifiers) in &inst.redirects {
-            let Some(target) = self
-                .instances
-                .get(&redirect::instance_id(*rt))
-                .filter(|t| t.redirected_by.contains(&inst.external_id))
-            else {
-                continue;
-            };
-            out.extend(classifiers.iter().map(|c| TrafficRedirect {
-                classifier: c.clone(),
-                to_instance: target.id,
-            }));
-        }
-        out
+/// The redirections of a VRF for its dataplane: classifier and receiving VRF (one of
+/// `instances`).
+pub(super) fn redirect_rules(
+    instances: &BTreeMap<String, Instance>,
+    inst: &Instance,
+) -> Vec<TrafficRedirect> {
+    let mut out = Vec::new();
+    for (rt, classifiers) in &inst.redirects {
+        let Some(target) = instances
+            .get(&redirect::instance_id(*rt))
+            .filter(|t| t.redirected_by.contains(&inst.external_id))
+        else {
+            continue;
+        };
+        out.extend(classifiers.iter().map(|c| TrafficRedirect {
+            classifier: c.clone(),
+            to_instance: target.id,
+        }));
     }
+    out
 }

@@ -110,7 +110,7 @@ impl VpnManager {
         let Some(s) = v.stitch.clone().filter(|s| s.vrf == vrf) else {
             return;
         };
-        if v.endpoints.values().any(|ep| ep.ifname == s.ipvpn_if) {
+        if v.endpoints.on_port(&s.ipvpn_if).next().is_some() {
             return;
         }
         if let Some(v) = self.instances.get_mut(vrf) {

@@ -139,17 +139,11 @@ impl Net {
         let mut queue = VecDeque::from([(from, out)]);
         while let Some((i, out)) = queue.pop_front() {
             let node = &mut self.nodes[i];
-            for (id, state) in out.evpn {
-                match state {
-                    Some(s) => node.evpn.insert(id, s),
-                    None => node.evpn.remove(&id),
-                };
+            for (id, update) in out.evpn {
+                update.apply_to(id, &mut node.evpn);
             }
-            for (id, state) in out.ipvpn {
-                match state {
-                    Some(s) => node.ipvpn.insert(id, s),
-                    None => node.ipvpn.remove(&id),
-                };
+            for (id, update) in out.ipvpn {
+                update.apply_to(id, &mut node.ipvpn);
             }
             let first_peer = node.peers[0].1;
             for PeerChange { peer, advert, .. } in out.peers {
@@ -188,6 +182,13 @@ impl Net {
                 vo.peers.extend(rib_out.peers);
                 queue.push_back((j, vo));
             }
+        }
+        // Once every output is applied, the parts sent one operation after another add up
+        // to the whole state.
+        for (i, node) in self.nodes.iter().enumerate() {
+            let (evpn, ipvpn) = node.vpn.dataplane_states();
+            assert_eq!(node.evpn, evpn, "E-VPN dataplane state of node {i}");
+            assert_eq!(node.ipvpn, ipvpn, "IP VPN dataplane state of node {i}");
         }
     }
 

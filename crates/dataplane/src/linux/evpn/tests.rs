@@ -69,7 +69,7 @@ fn tunnel(mac_: &str, dst: &str) -> Entry {
 async fn a_new_instance_gets_its_bridge_vxlan_ports_and_entries() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let report = driver(&kernel)
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     let entries = kernel.entries();
@@ -107,9 +107,14 @@ async fn a_new_instance_gets_its_bridge_vxlan_ports_and_entries() {
 async fn the_same_state_twice_changes_nothing() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
-    d.reconcile_instance(1, Some(&state())).await.unwrap();
+    d.reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     kernel.take_applied();
-    let report = d.reconcile_instance(1, Some(&state())).await.unwrap();
+    let report = d
+        .reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     assert_eq!(report.total(), 0);
     assert!(kernel.take_applied().is_empty());
 }
@@ -118,7 +123,9 @@ async fn the_same_state_twice_changes_nothing() {
 async fn a_withdrawal_removes_exactly_what_was_added() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
-    d.reconcile_instance(1, Some(&state())).await.unwrap();
+    d.reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     let before = kernel.entries();
     kernel.take_applied();
 
@@ -126,7 +133,9 @@ async fn a_withdrawal_removes_exactly_what_was_added() {
     s.remote_macs.remove(&mac("52:54:00:00:00:02"));
     s.flood_list
         .retain(|f| f.vtep != "192.0.2.2".parse::<IpAddr>().unwrap());
-    d.reconcile_instance(1, Some(&s)).await.unwrap();
+    d.reconcile_instance(1, Some(&s), &Changed::All)
+        .await
+        .unwrap();
 
     let removed: Vec<Entry> = kernel
         .take_applied()
@@ -150,7 +159,9 @@ async fn a_withdrawal_removes_exactly_what_was_added() {
 async fn a_mac_that_moves_to_another_vtep_is_replaced_in_place() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
-    d.reconcile_instance(1, Some(&state())).await.unwrap();
+    d.reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     kernel.take_applied();
 
     let mut s = state();
@@ -158,7 +169,9 @@ async fn a_mac_that_moves_to_another_vtep_is_replaced_in_place() {
         .get_mut(&mac("52:54:00:00:00:03"))
         .unwrap()
         .vtep = "192.0.2.9".parse().unwrap();
-    d.reconcile_instance(1, Some(&s)).await.unwrap();
+    d.reconcile_instance(1, Some(&s), &Changed::All)
+        .await
+        .unwrap();
     assert_eq!(
         kernel.take_applied(),
         vec![Op::Change {
@@ -176,7 +189,9 @@ async fn a_mac_arriving_locally_leaves_the_bridge_to_the_local_port() {
     // The VM behind tap1 is still advertised by its old node.
     s.remote_macs
         .insert(mac("52:54:00:00:00:01"), remote("192.0.2.2", 100, &[]));
-    d.reconcile_instance(1, Some(&s)).await.unwrap();
+    d.reconcile_instance(1, Some(&s), &Changed::All)
+        .await
+        .unwrap();
     let bridge_entries: Vec<String> = kernel
         .entries()
         .into_iter()
@@ -194,9 +209,11 @@ async fn a_mac_arriving_locally_leaves_the_bridge_to_the_local_port() {
 async fn removing_the_instance_deletes_its_devices_and_so_their_entries() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
-    d.reconcile_instance(1, Some(&state())).await.unwrap();
+    d.reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     kernel.take_applied();
-    let report = d.reconcile_instance(1, None).await.unwrap();
+    let report = d.reconcile_instance(1, None, &Changed::All).await.unwrap();
     assert_eq!(report.removed, 12);
     let asked: Vec<Op> = kernel.take_applied();
     // Only what does not go with the devices is asked for: the local port's static entry
@@ -211,7 +228,9 @@ async fn a_given_bridge_is_used_but_neither_created_nor_deleted() {
     let mut d = driver(&kernel);
     let mut s = state();
     s.linux_bridge = Some("brq-net1".into());
-    d.reconcile_instance(1, Some(&s)).await.unwrap();
+    d.reconcile_instance(1, Some(&s), &Changed::All)
+        .await
+        .unwrap();
     let entries = kernel.entries();
     assert!(!entries
         .iter()
@@ -219,7 +238,7 @@ async fn a_given_bridge_is_used_but_neither_created_nor_deleted() {
     assert!(entries
         .iter()
         .any(|e| matches!(e, Entry::Neigh { dev, .. } if dev == "brq-net1")));
-    d.reconcile_instance(1, None).await.unwrap();
+    d.reconcile_instance(1, None, &Changed::All).await.unwrap();
     assert!(kernel.entries().is_empty());
 }
 
@@ -228,7 +247,10 @@ async fn what_failed_is_retried_by_the_next_reconcile() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
     kernel.refuse(Some(|op| matches!(op.entry(), Entry::Neigh { .. })));
-    let err = d.reconcile_instance(1, Some(&state())).await.unwrap_err();
+    let err = d
+        .reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, DriverError::Partial { failed: 2, .. }),
         "{err}"
@@ -236,7 +258,10 @@ async fn what_failed_is_retried_by_the_next_reconcile() {
     assert_eq!(kernel.entries().len(), 10);
     kernel.refuse(None);
     kernel.take_applied();
-    let report = d.reconcile_instance(1, Some(&state())).await.unwrap();
+    let report = d
+        .reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
     assert_eq!(report.created, 2);
     assert_eq!(kernel.entries().len(), 12);
 }
@@ -245,7 +270,7 @@ async fn what_failed_is_retried_by_the_next_reconcile() {
 async fn a_restarted_driver_adopts_what_it_finds_without_touching_it() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     driver(&kernel)
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     let before = kernel.entries();
@@ -254,7 +279,7 @@ async fn a_restarted_driver_adopts_what_it_finds_without_touching_it() {
     let mut restarted = driver(&kernel);
     restarted.resync().await.unwrap();
     let report = restarted
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     assert_eq!(report.total(), 0);
@@ -266,7 +291,7 @@ async fn a_restarted_driver_adopts_what_it_finds_without_touching_it() {
 async fn after_a_restart_only_the_sweep_removes_leftovers() {
     let kernel = FakeKernel::with_devices(&["tap1", "brq-x"]);
     driver(&kernel)
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     // Left by the previous run: a MAC withdrawn while we were down, and instance 2's
@@ -289,7 +314,7 @@ async fn after_a_restart_only_the_sweep_removes_leftovers() {
     // The instance's first state after the restart may lack what routes bring later: what
     // it does not claim stays until the sweep.
     restarted
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     assert!(kernel.entries().contains(&stale_mac));
@@ -304,7 +329,7 @@ async fn after_a_restart_only_the_sweep_removes_leftovers() {
 async fn after_a_restart_an_instance_under_another_id_takes_its_vni_back_at_once() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     driver(&kernel)
-        .reconcile_instance(2, Some(&state()))
+        .reconcile_instance(2, Some(&state()), &Changed::All)
         .await
         .unwrap();
     // The replay created the instances in another order: this one is now number 1. The old
@@ -313,7 +338,7 @@ async fn after_a_restart_an_instance_under_another_id_takes_its_vni_back_at_once
     let mut restarted = driver(&kernel);
     restarted.resync().await.unwrap();
     restarted
-        .reconcile_instance(1, Some(&state()))
+        .reconcile_instance(1, Some(&state()), &Changed::All)
         .await
         .unwrap();
     let names: Vec<String> = kernel

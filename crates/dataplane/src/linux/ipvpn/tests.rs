@@ -74,7 +74,7 @@ fn routes(kernel: &FakeKernel) -> Vec<RouteEntry> {
 async fn remote_prefixes_go_through_the_vxlan_device_with_ecmp() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
-    d.reconcile_instance(3, Some(&vrf("10.0.1.1")))
+    d.reconcile_instance(3, Some(&vrf("10.0.1.1")), &Changed::All)
         .await
         .unwrap();
     let table = table_of(3).unwrap();
@@ -118,7 +118,8 @@ async fn remote_prefixes_go_through_the_vxlan_device_with_ecmp() {
         },
     })));
     assert_eq!(
-        d.describe()["details"]["vrfs"]["3"]["unusable_next_hops"],
+        d.describe(&BTreeMap::from([(3, vrf("10.0.1.1"))]))["details"]["vrfs"]["3"]
+            ["unusable_next_hops"],
         1
     );
 }
@@ -127,7 +128,7 @@ async fn remote_prefixes_go_through_the_vxlan_device_with_ecmp() {
 async fn a_local_port_gets_its_rule_host_route_and_gateway() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     driver(&kernel)
-        .reconcile_instance(3, Some(&vrf("10.0.1.1")))
+        .reconcile_instance(3, Some(&vrf("10.0.1.1")), &Changed::All)
         .await
         .unwrap();
     let table = table_of(3).unwrap();
@@ -174,14 +175,18 @@ async fn losing_a_next_hop_changes_the_route_in_place() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let mut d = driver(&kernel);
     let mut state = vrf("10.0.1.1");
-    d.reconcile_instance(3, Some(&state)).await.unwrap();
+    d.reconcile_instance(3, Some(&state), &Changed::All)
+        .await
+        .unwrap();
     kernel.take_applied();
     state
         .routes
         .get_mut(&"10.0.2.0/24".parse().unwrap())
         .unwrap()
         .remove(0);
-    d.reconcile_instance(3, Some(&state)).await.unwrap();
+    d.reconcile_instance(3, Some(&state), &Changed::All)
+        .await
+        .unwrap();
     let applied = kernel.take_applied();
     // The route loses a path; 192.0.2.3's neighbour and FDB entries go.
     assert_eq!(applied.len(), 3, "{applied:#?}");
@@ -199,21 +204,23 @@ async fn a_gateway_shared_by_two_vrfs_answers_pings_in_neither() {
             .filter(|e| matches!(e, Entry::Rule(r) if r.src.is_some()))
             .count()
     };
-    d.reconcile_instance(3, Some(&vrf("10.0.1.1")))
+    d.reconcile_instance(3, Some(&vrf("10.0.1.1")), &Changed::All)
         .await
         .unwrap();
     assert_eq!(src_rules(&kernel), 1);
 
     let mut other = vrf("10.0.1.1");
     other.local_ports = [("tap2".to_string(), port("10.0.1.5", 24, "10.0.1.1"))].into();
-    d.reconcile_instance(4, Some(&other)).await.unwrap();
+    d.reconcile_instance(4, Some(&other), &Changed::All)
+        .await
+        .unwrap();
     assert_eq!(
         src_rules(&kernel),
         0,
         "replies from a shared gateway could reach the other VRF"
     );
 
-    d.reconcile_instance(4, None).await.unwrap();
+    d.reconcile_instance(4, None, &Changed::All).await.unwrap();
     assert_eq!(src_rules(&kernel), 1, "VRF 3's gateway is its own again");
 }
 
@@ -221,7 +228,7 @@ async fn a_gateway_shared_by_two_vrfs_answers_pings_in_neither() {
 async fn a_vrf_id_without_a_table_is_refused() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
     let err = driver(&kernel)
-        .reconcile_instance(u32::MAX, Some(&vrf("10.0.1.1")))
+        .reconcile_instance(u32::MAX, Some(&vrf("10.0.1.1")), &Changed::All)
         .await
         .unwrap_err();
     assert!(matches!(err, DriverError::Unsupported(_)), "{err}");

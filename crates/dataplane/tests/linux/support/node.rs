@@ -4,18 +4,20 @@
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
-use bagpipe_dataplane::{spawn_driver, DataplaneDriver, DriverHandle};
+use bagpipe_dataplane::{
+    spawn_driver, DataplaneDriver, DriverHandle, InstanceState, InstanceUpdate,
+};
 use tokio::sync::oneshot;
 
 use bagpipe_testbed::netns::enter;
 
-pub struct NodeDriver<S> {
+pub struct NodeDriver<S: InstanceState> {
     pub handle: DriverHandle<S>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl<S: Send + 'static> NodeDriver<S> {
+impl<S: InstanceState> NodeDriver<S> {
     /// Starts the driver `make` builds, in namespace `ns`.
     pub fn start<D>(ns: &str, make: impl FnOnce() -> D + Send + 'static) -> Self
     where
@@ -42,15 +44,17 @@ impl<S: Send + 'static> NodeDriver<S> {
         }
     }
 
-    /// Applies the state and waits until the kernel has it; panics on a driver error.
+    /// Applies the whole state (`None`: removes the instance) and waits until the kernel has
+    /// it; panics on a driver error.
     pub async fn set(&self, id: u32, state: Option<S>) {
-        self.handle.update(id, state).await.expect("driver gone");
+        let update = state.map_or(InstanceUpdate::Remove, InstanceUpdate::Replace);
+        self.handle.update(id, update).await.expect("driver gone");
         let failed = self.handle.flush().await.expect("driver gone");
         assert!(failed.is_empty(), "reconcile failed: {failed:?}");
     }
 }
 
-impl<S> Drop for NodeDriver<S> {
+impl<S: InstanceState> Drop for NodeDriver<S> {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
