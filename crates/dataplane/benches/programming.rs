@@ -10,9 +10,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bagpipe_dataplane::{
-    spawn_driver, DriverHandle, Encapsulation, EvpnInstanceState, FloodEntry, InstanceState,
-    InstanceUpdate, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver, RemoteMac, RemoteNextHop,
-    VrfState,
+    spawn_driver, DriverHandle, Encapsulation, EvpnChange, EvpnInstanceState, FloodEntry,
+    InstanceState, InstanceUpdate, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver, RemoteMac,
+    RemoteNextHop, VrfChange, VrfState,
 };
 use bagpipe_testbed::netns::{enter, Netns};
 use bagpipe_wire::{IpPrefix, MacAddress};
@@ -127,7 +127,7 @@ async fn evpn(handle: &DriverHandle<EvpnInstanceState>, n: u32) -> Duration {
             .collect(),
         gateway_port: None,
     };
-    let load = timed(handle, 1, state.clone()).await;
+    let load = timed(handle, 1, InstanceUpdate::Replace(state.clone())).await;
     let entries = count_fdb("bpvx-1");
     println!(
         "E-VPN: {n} remote MACs ({entries} FDB entries: VXLAN + bridge, + {VTEPS} flood) in {:.3} s = {:.0} entries/s",
@@ -135,14 +135,18 @@ async fn evpn(handle: &DriverHandle<EvpnInstanceState>, n: u32) -> Duration {
         entries as f64 / load.as_secs_f64()
     );
 
-    // Batches of MAC moves, as routes would arrive after the initial load.
+    // Batches of MAC moves, as routes would arrive after the initial load: the VPN layer
+    // sends the MACs that changed.
     let mut latencies = Vec::new();
     for b in 0..BATCHES {
+        let mut changes = Vec::new();
         for k in 0..BATCH {
             let i = ((b * BATCH + k) as u32 * 7919) % n;
-            state.remote_macs.get_mut(&mac(0x10, i)).unwrap().vtep = vtep(i + 1 + b as u32);
+            let remote = state.remote_macs.get_mut(&mac(0x10, i)).unwrap();
+            remote.vtep = vtep(i + 1 + b as u32);
+            changes.push(EvpnChange::RemoteMac(mac(0x10, i), Some(remote.clone())));
         }
-        latencies.push(timed(handle, 1, state.clone()).await);
+        latencies.push(timed(handle, 1, InstanceUpdate::Changes(changes)).await);
     }
     report_batches("E-VPN", "MAC moves", &mut latencies);
 
@@ -150,7 +154,7 @@ async fn evpn(handle: &DriverHandle<EvpnInstanceState>, n: u32) -> Duration {
     for (i, (_, remote)) in state.remote_macs.iter_mut().enumerate() {
         remote.ips = vec![IpAddr::V4(Ipv4Addr::from(0x0a40_0000 + i as u32))];
     }
-    let with_ips = timed(handle, 1, state).await;
+    let with_ips = timed(handle, 1, InstanceUpdate::Replace(state)).await;
     println!(
         "E-VPN: {n} neighbour entries (one IP per MAC) added in {:.3} s = {:.0} entries/s",
         with_ips.as_secs_f64(),
@@ -185,7 +189,7 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
         fallback: None,
         redirects: Vec::new(),
     };
-    let load = timed(handle, 2, state.clone()).await;
+    let load = timed(handle, 2, InstanceUpdate::Replace(state.clone())).await;
     println!(
         "IP VPN: {n} remote prefixes (+ {VTEPS} next hops: neighbour + FDB) in {:.3} s = {:.0} routes/s",
         load.as_secs_f64(),
@@ -193,6 +197,7 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
     );
     let mut latencies = Vec::new();
     for b in 0..BATCHES {
+        let mut changes = Vec::new();
         for k in 0..BATCH {
             let i = ((b * BATCH + k) as u32 * 7919) % n;
             let prefix = IpPrefix::host(IpAddr::V4(Ipv4Addr::from(0x0a80_0000 + i)));
@@ -203,8 +208,9 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
             } else {
                 hops.pop();
             }
+            changes.push(VrfChange::Route(prefix, hops.clone()));
         }
-        latencies.push(timed(handle, 2, state.clone()).await);
+        latencies.push(timed(handle, 2, InstanceUpdate::Changes(changes)).await);
     }
     report_batches("IP VPN", "route changes", &mut latencies);
     let removal = timed_removal(handle, 2).await;
@@ -214,13 +220,14 @@ async fn ipvpn(handle: &DriverHandle<VrfState>, n: u32) {
     );
 }
 
-/// Time from sending a state to the kernel having it.
-async fn timed<S: InstanceState>(handle: &DriverHandle<S>, id: u32, state: S) -> Duration {
+/// Time from sending an update to the kernel having it.
+async fn timed<S: InstanceState>(
+    handle: &DriverHandle<S>,
+    id: u32,
+    update: InstanceUpdate<S>,
+) -> Duration {
     let start = Instant::now();
-    handle
-        .update(id, InstanceUpdate::Replace(state))
-        .await
-        .unwrap();
+    handle.update(id, update).await.unwrap();
     let failed = handle.flush().await.unwrap();
     assert!(failed.is_empty(), "{failed:?}");
     start.elapsed()

@@ -52,12 +52,14 @@ impl Endpoint {
 /// An endpoint is named by its MAC and IP.
 pub type EndpointKey = (MacAddress, Option<IpWithLength>);
 
-/// The endpoints of an instance by (MAC, IP), and by port: what the dataplane state of one
-/// port is made of is found without a walk over every endpoint of the instance.
+/// The endpoints of an instance by (MAC, IP), by port and by address: what the dataplane
+/// state of one port is made of, and whether an address is bound already, are found without
+/// a walk over every endpoint of the instance.
 #[derive(Debug, Default)]
 pub struct Endpoints {
     by_key: BTreeMap<EndpointKey, Endpoint>,
     by_port: BTreeMap<String, BTreeSet<EndpointKey>>,
+    by_addr: BTreeSet<(IpAddr, EndpointKey)>,
 }
 
 impl Endpoints {
@@ -67,10 +69,6 @@ impl Endpoints {
 
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.by_key.len()
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Endpoint> {
@@ -83,6 +81,9 @@ impl Endpoints {
             .entry(ep.ifname.clone())
             .or_default()
             .insert(key);
+        if let Some(ip) = key.1 {
+            self.by_addr.insert((ip.addr, key));
+        }
         let old = self.by_key.insert(key, ep)?;
         if old.ifname != self.by_key[&key].ifname {
             self.unindex(&old.ifname, &key);
@@ -93,6 +94,9 @@ impl Endpoints {
     pub fn remove(&mut self, key: &EndpointKey) -> Option<Endpoint> {
         let ep = self.by_key.remove(key)?;
         self.unindex(&ep.ifname, key);
+        if let Some(ip) = key.1 {
+            self.by_addr.remove(&(ip.addr, *key));
+        }
         Some(ep)
     }
 
@@ -110,6 +114,15 @@ impl Endpoints {
         self.by_key
             .range((mac, None)..)
             .take_while(move |((m, _), _)| *m == mac)
+    }
+
+    /// The endpoints with address `addr` (whatever its prefix length).
+    pub fn with_addr(&self, addr: IpAddr) -> impl Iterator<Item = &Endpoint> {
+        let first: EndpointKey = (MacAddress::default(), None);
+        self.by_addr
+            .range((addr, first)..)
+            .take_while(move |(a, _)| *a == addr)
+            .map(|(_, key)| &self.by_key[key])
     }
 
     /// The endpoints plugged on one port, by (MAC, IP).
@@ -283,5 +296,67 @@ impl Instance {
                 self.advertised.swap_remove(nlri);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Direction;
+
+    fn ep(mac: MacAddress, ip: Option<&str>, ifname: &str) -> (EndpointKey, Endpoint) {
+        let ip: Option<IpWithLength> = ip.map(|i| i.parse().unwrap());
+        let endpoint = Endpoint {
+            mac,
+            ip,
+            ifname: ifname.into(),
+            local_port: LocalPort {
+                linuxif: Some(ifname.into()),
+                ovs: None,
+                evpn: None,
+                vlan: None,
+            },
+            direction: Direction::Both,
+            local_pref: None,
+            lb_order: 0,
+            advertise_subnet: false,
+            description: None,
+            rd: RouteDistinguisher::ipv4("192.0.2.1".parse().unwrap(), 1),
+            rd_number: 1,
+            route: None,
+        };
+        ((mac, ip), endpoint)
+    }
+
+    #[test]
+    fn the_indexes_follow_inserts_and_removals() {
+        let m1: MacAddress = "52:54:00:00:00:01".parse().unwrap();
+        let m2: MacAddress = "52:54:00:00:00:02".parse().unwrap();
+        let mut eps = Endpoints::default();
+        for (k, e) in [
+            ep(m1, None, "tap1"),
+            ep(m1, Some("10.0.0.1/24"), "tap1"),
+            ep(m2, Some("10.0.0.2/24"), "tap2"),
+            ep(m2, Some("10.0.0.1/16"), "tap2"),
+        ] {
+            assert!(eps.insert(k, e).is_none());
+        }
+        let on = |eps: &Endpoints, port: &str| eps.on_port(port).count();
+        assert_eq!((on(&eps, "tap1"), on(&eps, "tap2")), (2, 2));
+        assert_eq!(eps.of_mac(m1).count(), 2);
+        let addr: IpAddr = "10.0.0.1".parse().unwrap();
+        let macs: Vec<MacAddress> = eps.with_addr(addr).map(|e| e.mac).collect();
+        assert_eq!(macs, [m1, m2], "an address under two lengths and two MACs");
+        // Replacing keeps one entry per key in every index.
+        let (k, e) = ep(m1, Some("10.0.0.1/24"), "tap1");
+        assert!(eps.insert(k, e).is_some());
+        assert_eq!(eps.with_addr(addr).count(), 2);
+        assert_eq!(on(&eps, "tap1"), 2);
+        // Removing the last endpoint of a port removes the port.
+        eps.remove(&(m2, Some("10.0.0.2/24".parse().unwrap())));
+        eps.remove(&(m2, Some("10.0.0.1/16".parse().unwrap())));
+        assert_eq!(eps.ports().collect::<Vec<_>>(), ["tap1"]);
+        assert_eq!(eps.with_addr(addr).map(|e| e.mac).collect::<Vec<_>>(), [m1]);
+        assert_eq!(eps.values().count(), 2);
     }
 }

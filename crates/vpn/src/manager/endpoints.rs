@@ -216,8 +216,8 @@ pub(super) fn check_against(
     if let Some(ip) = req.ip_address {
         let other = inst
             .endpoints
-            .values()
-            .find(|e| e.ip.map(|i| i.addr) == Some(ip.addr) && e.mac != req.mac_address);
+            .with_addr(ip.addr)
+            .find(|e| e.mac != req.mac_address);
         if let Some(e) = other {
             return Err(VpnError::new(
                 "ip_address",
