@@ -936,6 +936,12 @@ impl RouteTable {
         self.finish()
     }
 
+    /// The table's shared copy of an attribute set of its routes: a worker that keeps the
+    /// attributes of its routes keeps this one rather than a copy of its own.
+    pub fn interned(&self, attrs: &AttributeSet) -> Option<Arc<AttributeSet>> {
+        self.st.interner.get(attrs)
+    }
+
     pub fn withdraw_local(&mut self, id: SourceId, nlri: &Nlri) -> Outputs {
         let st = &mut self.st;
         let family = nlri.family();

@@ -1,5 +1,7 @@
 //! Identifier allocators with release, as the original's: MPLS labels (and VNIs), route
-//! distinguisher numbers, and the looking glass's description of each allocation.
+//! distinguisher numbers, and what each allocation is for (`D`: the looking glass shows a
+//! description of each label; RD numbers are shown nowhere and record nothing, which spares
+//! a string per port).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -10,17 +12,17 @@ pub struct Exhausted {
 }
 
 #[derive(Debug, Clone)]
-pub struct IdAllocator {
+pub struct IdAllocator<D = Box<str>> {
     min: u32,
     max: u32,
     next: u32,
-    allocated: BTreeMap<u32, String>,
+    allocated: BTreeMap<u32, D>,
     /// Released identifiers are reused only once the range is exhausted, oldest first, so
     /// that a label freshly released is not handed out again while peers may still use it.
     released: VecDeque<u32>,
 }
 
-impl IdAllocator {
+impl<D> IdAllocator<D> {
     pub fn new(min: u32, max: u32) -> Self {
         IdAllocator {
             min,
@@ -31,17 +33,7 @@ impl IdAllocator {
         }
     }
 
-    /// MPLS labels: 16 and above (0–15 are reserved), 20 bits.
-    pub fn labels() -> Self {
-        Self::new(16, (1 << 20) - 1)
-    }
-
-    /// The number part of `address:N` route distinguishers (type 1: 16 bits).
-    pub fn route_distinguishers() -> Self {
-        Self::new(0, u16::MAX as u32)
-    }
-
-    pub fn allocate(&mut self, description: impl Into<String>) -> Result<u32, Exhausted> {
+    pub fn allocate(&mut self, description: impl Into<D>) -> Result<u32, Exhausted> {
         let id = if self.next <= self.max {
             let id = self.next;
             self.next += 1;
@@ -59,7 +51,7 @@ impl IdAllocator {
     }
 
     /// Takes a given identifier (a VNI chosen by the API); false when already taken.
-    pub fn reserve(&mut self, id: u32, description: impl Into<String>) -> bool {
+    pub fn reserve(&mut self, id: u32, description: impl Into<D>) -> bool {
         if self.allocated.contains_key(&id) {
             return false;
         }
@@ -74,8 +66,22 @@ impl IdAllocator {
         }
     }
 
-    pub fn allocated(&self) -> &BTreeMap<u32, String> {
+    pub fn allocated(&self) -> &BTreeMap<u32, D> {
         &self.allocated
+    }
+}
+
+impl IdAllocator {
+    /// MPLS labels: 16 and above (0–15 are reserved), 20 bits.
+    pub fn labels() -> Self {
+        Self::new(16, (1 << 20) - 1)
+    }
+}
+
+impl IdAllocator<()> {
+    /// The number part of `address:N` route distinguishers (type 1: 16 bits).
+    pub fn route_distinguishers() -> Self {
+        Self::new(0, u16::MAX as u32)
     }
 }
 
@@ -85,7 +91,7 @@ mod tests {
 
     #[test]
     fn sequential_then_reuse_after_exhaustion() {
-        let mut a = IdAllocator::new(16, 18);
+        let mut a: IdAllocator = IdAllocator::new(16, 18);
         assert_eq!(a.allocate("a").unwrap(), 16);
         assert_eq!(a.allocate("b").unwrap(), 17);
         a.release(16);

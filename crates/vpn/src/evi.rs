@@ -21,15 +21,15 @@ use bagpipe_wire::{
 };
 
 use crate::changes::{Dirty, Told};
-use crate::instance::{update_group, Endpoint, Instance, PathId, ReceivedPath};
+use crate::instance::{update_group, Endpoint, Instance, PathGroup, ReceivedPath};
 
 /// The paths an EVI imported, grouped as the dataplane uses them.
 #[derive(Debug, Default)]
 pub struct EviImports {
     /// MAC/IP routes by MAC.
-    pub macs: HashMap<MacAddress, HashMap<PathId, ReceivedPath>>,
+    pub macs: HashMap<MacAddress, PathGroup>,
     /// Inclusive multicast routes by (originator, RD).
-    pub floods: HashMap<(IpAddr, RouteDistinguisher), HashMap<PathId, ReceivedPath>>,
+    pub floods: HashMap<(IpAddr, RouteDistinguisher), PathGroup>,
 }
 
 /// RFC 7432 §15: the MAC mobility sequence number of a route (0 without the community).

@@ -57,14 +57,17 @@ pub type EndpointKey = (MacAddress, Option<IpWithLength>);
 /// a walk over every endpoint of the instance.
 #[derive(Debug, Default)]
 pub struct Endpoints {
-    by_key: BTreeMap<EndpointKey, Endpoint>,
-    by_port: BTreeMap<String, BTreeSet<EndpointKey>>,
+    /// Boxed: tree nodes are often half full, and an endpoint is large.
+    by_key: BTreeMap<EndpointKey, Box<Endpoint>>,
+    /// One flat set rather than a set per port: a port has one or two endpoints, and a set
+    /// of its own would cost a whole tree node each.
+    by_port: BTreeSet<(String, EndpointKey)>,
     by_addr: BTreeSet<(IpAddr, EndpointKey)>,
 }
 
 impl Endpoints {
     pub fn get(&self, key: &EndpointKey) -> Option<&Endpoint> {
-        self.by_key.get(key)
+        self.by_key.get(key).map(|ep| &**ep)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -72,41 +75,29 @@ impl Endpoints {
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Endpoint> {
-        self.by_key.values()
+        self.by_key.values().map(|ep| &**ep)
     }
 
     /// Plugs or replaces an endpoint; returns the one it replaced.
     pub fn insert(&mut self, key: EndpointKey, ep: Endpoint) -> Option<Endpoint> {
-        self.by_port
-            .entry(ep.ifname.clone())
-            .or_default()
-            .insert(key);
+        self.by_port.insert((ep.ifname.clone(), key));
         if let Some(ip) = key.1 {
             self.by_addr.insert((ip.addr, key));
         }
-        let old = self.by_key.insert(key, ep)?;
+        let old = self.by_key.insert(key, Box::new(ep))?;
         if old.ifname != self.by_key[&key].ifname {
-            self.unindex(&old.ifname, &key);
+            self.by_port.remove(&(old.ifname.clone(), key));
         }
-        Some(old)
+        Some(*old)
     }
 
     pub fn remove(&mut self, key: &EndpointKey) -> Option<Endpoint> {
         let ep = self.by_key.remove(key)?;
-        self.unindex(&ep.ifname, key);
+        self.by_port.remove(&(ep.ifname.clone(), *key));
         if let Some(ip) = key.1 {
             self.by_addr.remove(&(ip.addr, *key));
         }
-        Some(ep)
-    }
-
-    fn unindex(&mut self, ifname: &str, key: &EndpointKey) {
-        if let Some(keys) = self.by_port.get_mut(ifname) {
-            keys.remove(key);
-            if keys.is_empty() {
-                self.by_port.remove(ifname);
-            }
-        }
+        Some(*ep)
     }
 
     /// The endpoints of one MAC, by IP (the MAC-only one first).
@@ -114,6 +105,7 @@ impl Endpoints {
         self.by_key
             .range((mac, None)..)
             .take_while(move |((m, _), _)| *m == mac)
+            .map(|(key, ep)| (key, &**ep))
     }
 
     /// The endpoints with address `addr` (whatever its prefix length).
@@ -122,29 +114,32 @@ impl Endpoints {
         self.by_addr
             .range((addr, first)..)
             .take_while(move |(a, _)| *a == addr)
-            .map(|(_, key)| &self.by_key[key])
+            .map(|(_, key)| &*self.by_key[key])
     }
 
     /// The endpoints plugged on one port, by (MAC, IP).
-    pub fn on_port(&self, ifname: &str) -> impl Iterator<Item = &Endpoint> {
+    pub fn on_port<'a>(&'a self, ifname: &'a str) -> impl Iterator<Item = &'a Endpoint> {
+        let first: EndpointKey = (MacAddress::default(), None);
         self.by_port
-            .get(ifname)
-            .into_iter()
-            .flatten()
-            .map(|key| &self.by_key[key])
+            .range((ifname.to_owned(), first)..)
+            .take_while(move |(port, _)| port == ifname)
+            .map(|(_, key)| &*self.by_key[key])
     }
 
     /// The ports with an endpoint.
     pub fn ports(&self) -> impl Iterator<Item = &str> {
-        self.by_port.keys().map(String::as_str)
+        let mut last = None;
+        self.by_port
+            .iter()
+            .map(|(port, _)| port.as_str())
+            .filter(move |port| last.replace(*port) != Some(*port))
     }
 }
 
-/// Per MAC: the port it is on and its MPLS label (the original allocates one per port MAC).
+/// Per MAC (on one port: see [`Endpoints::of_mac`]): its MPLS label (the original
+/// allocates one per port MAC).
 #[derive(Debug, Clone)]
 pub struct MacData {
-    pub ifname: String,
-    pub local_port: LocalPort,
     pub label: u32,
     /// MAC mobility sequence number of our advertisement (RFC 7432 §15).
     pub mobility_seq: u32,
@@ -160,11 +155,13 @@ pub struct ReceivedPath {
     pub attrs: Arc<AttributeSet>,
 }
 
-pub type PathId = (RouteKey, SourceId, u32);
-
 impl ReceivedPath {
-    pub fn id(&self) -> PathId {
-        (self.key.clone(), self.origin.source, self.path_id)
+    /// Whether `other` is a newer version of this path: same route, from the same source,
+    /// with the same add-path identifier.
+    fn same_path(&self, other: &ReceivedPath) -> bool {
+        self.key == other.key
+            && self.origin.source == other.origin.source
+            && self.path_id == other.path_id
     }
 
     /// The next hop, an IPv4-mapped IPv6 one as IPv4 (RFC 4659 §3.2.1.2: VPNv6 routes of
@@ -174,23 +171,44 @@ impl ReceivedPath {
     }
 }
 
+/// The paths received for one prefix, MAC or flow rule: one per PE and RD, a handful at
+/// most, so a vector (a map would cost a table of buckets for each route received).
+#[derive(Debug, Default)]
+pub struct PathGroup(Vec<ReceivedPath>);
+
+impl PathGroup {
+    pub fn values(&self) -> std::slice::Iter<'_, ReceivedPath> {
+        self.0.iter()
+    }
+
+    fn set(&mut self, path: ReceivedPath) {
+        match self.0.iter_mut().find(|p| p.same_path(&path)) {
+            Some(old) => *old = path,
+            None => self.0.push(path),
+        }
+    }
+
+    fn remove(&mut self, path: &ReceivedPath) {
+        self.0.retain(|p| !p.same_path(path));
+    }
+}
+
 /// Records a received path in its group (or its removal); a group left empty goes.
 pub fn update_group<K: std::hash::Hash + Eq>(
-    groups: &mut HashMap<K, HashMap<PathId, ReceivedPath>>,
+    groups: &mut HashMap<K, PathGroup>,
     key: K,
     path: ReceivedPath,
     removed: bool,
 ) {
-    let id = path.id();
     if removed {
         if let Some(group) = groups.get_mut(&key) {
-            group.remove(&id);
-            if group.is_empty() {
+            group.remove(&path);
+            if group.0.is_empty() {
                 groups.remove(&key);
             }
         }
     } else {
-        groups.entry(key).or_default().insert(id, path);
+        groups.entry(key).or_default().set(path);
     }
 }
 

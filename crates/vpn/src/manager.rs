@@ -59,7 +59,7 @@ pub struct VpnManager {
     by_source: HashMap<SourceId, String>,
     by_vni: HashMap<u32, String>,
     labels: IdAllocator,
-    rds: IdAllocator,
+    rds: IdAllocator<()>,
     next_instance_id: u32,
     /// Instances whose dataplane state may have changed, and which parts of it.
     dirty: BTreeMap<String, Dirty>,
@@ -129,10 +129,10 @@ impl VpnManager {
         &self.by_vni
     }
 
-    fn rd(&mut self, description: String) -> Result<(RouteDistinguisher, u32), VpnError> {
+    fn rd(&mut self) -> Result<(RouteDistinguisher, u32), VpnError> {
         let n = self
             .rds
-            .allocate(description)
+            .allocate(())
             .map_err(|e| VpnError::new("vpn_instance_id", e.to_string()))?;
         Ok((RouteDistinguisher::ipv4(self.config.rd_admin, n as u16), n))
     }
@@ -216,7 +216,7 @@ impl VpnManager {
                 false,
             ),
         };
-        let (rd, rd_number) = self.rd(format!("Default route distinguisher for {name}"))?;
+        let (rd, rd_number) = self.rd()?;
         self.next_instance_id += 1;
         let source = rib.add_local(name);
         let imports = match new.vpn_type {

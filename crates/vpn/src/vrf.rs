@@ -18,16 +18,16 @@ use bagpipe_wire::{
 };
 
 use crate::changes::{Dirty, Told};
-use crate::instance::{update_group, Endpoint, Instance, PathId, ReceivedPath};
+use crate::instance::{update_group, Endpoint, Instance, PathGroup, ReceivedPath};
 use crate::manager::VpnConfig;
 
 /// The paths a VRF received: those it imports, and those it only readvertises.
 #[derive(Debug, Default)]
 pub struct VrfImports {
     /// VPN routes by IP prefix (RD stripped: routes of several RDs compete for one prefix).
-    pub prefixes: HashMap<IpPrefix, HashMap<PathId, ReceivedPath>>,
+    pub prefixes: HashMap<IpPrefix, PathGroup>,
     /// VPN FlowSpec routes by rule.
-    pub flows: HashMap<FlowSpecRule, HashMap<PathId, ReceivedPath>>,
+    pub flows: HashMap<FlowSpecRule, PathGroup>,
 }
 
 /// How this node's VRFs encapsulate: fixed by the dataplane driver's configuration.
@@ -235,11 +235,7 @@ fn consistent_hash_order(attrs: &AttributeSet) -> u32 {
 /// The next hops of one prefix for the dataplane: the multipath set of the imported paths
 /// it can use, sorted by their consistent hash sort order (the original's OVS driver made
 /// that order the group bucket, so that a flow keeps its next hop while others come and go).
-fn next_hops(
-    inst: &Instance,
-    group: &HashMap<PathId, ReceivedPath>,
-    config: &VpnConfig,
-) -> Vec<RemoteNextHop> {
+fn next_hops(inst: &Instance, group: &PathGroup, config: &VpnConfig) -> Vec<RemoteNextHop> {
     let encap = config.ipvpn_encapsulation;
     // Routes of this node's other VRFs are kept for readvertisement, but their traffic never
     // leaves the node: no tunnel to ourselves.

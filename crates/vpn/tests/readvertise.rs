@@ -121,7 +121,8 @@ fn a_new_port_gets_the_readvertised_routes_sorted_by_its_hash_order() {
     net.attach(1, sf_port("tapsf3", 22, json!({"direction": "from-port"})));
     let label_of = |net: &Net, tap: &str| {
         let sf = net.instance(1, "sf");
-        sf.macs.values().find(|m| m.ifname == tap).unwrap().label
+        let ep = sf.endpoints.on_port(tap).next().unwrap();
+        sf.macs[&ep.mac].label
     };
     let hops = &net.vrf(2, "client").routes[&"10.10.0.5/32".parse().unwrap()];
     let labels: Vec<u32> = hops.iter().map(|h| h.label).collect();

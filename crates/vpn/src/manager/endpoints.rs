@@ -64,9 +64,9 @@ impl VpnManager {
         attrs: AttributeSet,
     ) {
         let inst = self.instances.get_mut(external_id).expect("instance");
-        let source = inst.source;
-        inst.set_advertised(nlri, Some(Arc::new(attrs.clone())));
-        let out = rib.announce_local(source, nlri, attrs);
+        let out = rib.announce_local(inst.source, nlri, attrs.clone());
+        let shared = rib.interned(&attrs).unwrap_or_else(|| Arc::new(attrs));
+        inst.set_advertised(nlri, Some(shared));
         self.absorb(out);
     }
 
@@ -89,12 +89,7 @@ impl VpnManager {
         let first_endpoint = self.instances[&ext].endpoints.is_empty();
         let (endpoint_rd, rd_number) = match self.instances[&ext].endpoints.get(&key) {
             Some(ep) => (ep.rd, ep.rd_number),
-            None => self.rd(format!(
-                "Route distinguisher for {}, interface {ifname}, endpoint ({}, {:?})",
-                self.instances[&ext].name(),
-                req.mac_address,
-                req.ip_address.map(|i| i.to_string())
-            ))?,
+            None => self.rd()?,
         };
         if !self.instances[&ext].macs.contains_key(&req.mac_address) {
             let name = self.instances[&ext].name();
@@ -111,8 +106,6 @@ impl VpnManager {
                 Imports::Vrf(_) => 0,
             };
             let md = MacData {
-                ifname: ifname.clone(),
-                local_port: req.local_port.clone(),
                 label,
                 mobility_seq,
             };
@@ -202,13 +195,13 @@ pub(super) fn check_against(
             ));
         }
     }
-    if let Some(md) = inst.macs.get(&req.mac_address) {
-        if md.ifname != ifname {
+    if let Some((_, ep)) = inst.endpoints.of_mac(req.mac_address).next() {
+        if ep.ifname != ifname {
             return Err(VpnError::new(
                 "mac_address",
                 format!(
                     "{} is already plugged on port {} of this instance",
-                    req.mac_address, md.ifname
+                    req.mac_address, ep.ifname
                 ),
             ));
         }

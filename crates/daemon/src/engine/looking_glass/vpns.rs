@@ -62,7 +62,7 @@ impl LgObject for DataplaneView<'_> {
                 LgEntry::subtree(move || {
                     let ids = v.engine.vpn.labels().allocated().iter();
                     Value::Object(
-                        ids.map(|(k, d)| (k.to_string(), Value::String(d.clone())))
+                        ids.map(|(k, d)| (k.to_string(), Value::String(d.to_string())))
                             .collect(),
                     )
                 }),
