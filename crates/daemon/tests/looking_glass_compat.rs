@@ -112,13 +112,27 @@ fn missing(ours: &Value, theirs: &Value, at: &str, out: &mut Vec<String>) {
             }
         }
         Value::Array(t) => {
-            if let (Some(tf), Some(of)) = (t.first(), ours.as_array().and_then(|a| a.first())) {
-                missing(of, tf, &format!("{at}[0]"), out);
-            } else if !t.is_empty() {
+            let ours_elements = ours.as_array().map(Vec::as_slice).unwrap_or_default();
+            if ours_elements.is_empty() && !t.is_empty() {
                 out.push(format!(
                     "{at}: {ours} has no element, the original had {}",
                     t.len()
                 ));
+                return;
+            }
+            // Elements (routes, ports) come in no fixed order: each recorded one is held
+            // against the closest of ours.
+            for (i, te) in t.iter().enumerate() {
+                let closest = ours_elements
+                    .iter()
+                    .map(|oe| {
+                        let mut m = Vec::new();
+                        missing(oe, te, &format!("{at}[{i}]"), &mut m);
+                        m
+                    })
+                    .min_by_key(Vec::len)
+                    .unwrap_or_default();
+                out.extend(closest);
             }
         }
         _ => {}

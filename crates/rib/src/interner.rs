@@ -27,11 +27,6 @@ impl Interner {
         a
     }
 
-    /// The shared copy of `attrs`, if there is one.
-    pub fn get(&self, attrs: &AttributeSet) -> Option<Arc<AttributeSet>> {
-        self.sets.get(attrs).cloned()
-    }
-
     /// Forgets sets no route uses any more.
     pub fn purge(&mut self) {
         self.sets.retain(|a| Arc::strong_count(a) > 1);

@@ -36,6 +36,35 @@ pub struct Tables {
     pub flow: Table<FlowSpec>,
 }
 
+impl Tables {
+    /// The paths of the sources that `keep` accepts, as routes, table by table.
+    pub fn paths_where(
+        &self,
+        keep: &dyn Fn(SourceId) -> bool,
+    ) -> Vec<(Nlri, SourceId, &Arc<AttributeSet>)> {
+        fn collect<'a, F: AddressFamily>(
+            t: &'a Table<F>,
+            keep: &dyn Fn(SourceId) -> bool,
+            out: &mut Vec<(Nlri, SourceId, &'a Arc<AttributeSet>)>,
+        ) {
+            for (key, paths) in t.iter() {
+                for p in paths.iter().filter(|p| keep(p.source)) {
+                    out.push((F::join(key, &p.data), p.source, &p.attrs));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(&self.ipv4, keep, &mut out);
+        collect(&self.ipv6, keep, &mut out);
+        collect(&self.vpnv4, keep, &mut out);
+        collect(&self.vpnv6, keep, &mut out);
+        collect(&self.evpn, keep, &mut out);
+        collect(&self.rtc, keep, &mut out);
+        collect(&self.flow, keep, &mut out);
+        out
+    }
+}
+
 /// Runs `$body` with `$t` bound to the table of `$family` and `$F` to its family type.
 macro_rules! with_table {
     ($tables:expr, $family:expr, |$t:ident, $F:ident| $body:expr, $otherwise:expr) => {
@@ -934,12 +963,6 @@ impl RouteTable {
             ()
         );
         self.finish()
-    }
-
-    /// The table's shared copy of an attribute set of its routes: a worker that keeps the
-    /// attributes of its routes keeps this one rather than a copy of its own.
-    pub fn interned(&self, attrs: &AttributeSet) -> Option<Arc<AttributeSet>> {
-        self.st.interner.get(attrs)
     }
 
     pub fn withdraw_local(&mut self, id: SourceId, nlri: &Nlri) -> Outputs {

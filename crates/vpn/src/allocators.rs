@@ -12,7 +12,7 @@ pub struct Exhausted {
 }
 
 #[derive(Debug, Clone)]
-pub struct IdAllocator<D = Box<str>> {
+pub struct IdAllocator<D> {
     min: u32,
     max: u32,
     next: u32,
@@ -33,7 +33,7 @@ impl<D> IdAllocator<D> {
         }
     }
 
-    pub fn allocate(&mut self, description: impl Into<D>) -> Result<u32, Exhausted> {
+    pub fn allocate(&mut self, description: D) -> Result<u32, Exhausted> {
         let id = if self.next <= self.max {
             let id = self.next;
             self.next += 1;
@@ -46,17 +46,17 @@ impl<D> IdAllocator<D> {
                 .pop_front()
                 .ok_or(Exhausted { max: self.max })?
         };
-        self.allocated.insert(id, description.into());
+        self.allocated.insert(id, description);
         Ok(id)
     }
 
     /// Takes a given identifier (a VNI chosen by the API); false when already taken.
-    pub fn reserve(&mut self, id: u32, description: impl Into<D>) -> bool {
+    pub fn reserve(&mut self, id: u32, description: D) -> bool {
         if self.allocated.contains_key(&id) {
             return false;
         }
         self.released.retain(|r| *r != id);
-        self.allocated.insert(id, description.into());
+        self.allocated.insert(id, description);
         true
     }
 
@@ -69,16 +69,12 @@ impl<D> IdAllocator<D> {
     pub fn allocated(&self) -> &BTreeMap<u32, D> {
         &self.allocated
     }
-}
 
-impl IdAllocator {
     /// MPLS labels: 16 and above (0–15 are reserved), 20 bits.
     pub fn labels() -> Self {
         Self::new(16, (1 << 20) - 1)
     }
-}
 
-impl IdAllocator<()> {
     /// The number part of `address:N` route distinguishers (type 1: 16 bits).
     pub fn route_distinguishers() -> Self {
         Self::new(0, u16::MAX as u32)
@@ -91,7 +87,7 @@ mod tests {
 
     #[test]
     fn sequential_then_reuse_after_exhaustion() {
-        let mut a: IdAllocator = IdAllocator::new(16, 18);
+        let mut a: IdAllocator<&str> = IdAllocator::new(16, 18);
         assert_eq!(a.allocate("a").unwrap(), 16);
         assert_eq!(a.allocate("b").unwrap(), 17);
         a.release(16);

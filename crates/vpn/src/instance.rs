@@ -11,7 +11,6 @@ use bagpipe_rib::{PathOrigin, RouteKey, SourceId};
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
 use bagpipe_wire::{Family, MacAddress, RouteDistinguisher, RouteTarget};
-use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::evi::EviImports;
@@ -31,7 +30,8 @@ pub struct Endpoint {
     pub local_pref: Option<u32>,
     pub lb_order: u32,
     pub advertise_subnet: bool,
-    pub description: Option<Value>,
+    /// Boxed: rarely given, and a JSON value takes 32 bytes in every endpoint.
+    pub description: Option<Box<Value>>,
     /// The endpoint's own RD (used for subnet routes), allocated per endpoint as the original.
     pub rd: RouteDistinguisher,
     pub rd_number: u32,
@@ -62,7 +62,8 @@ pub struct Endpoints {
     /// One flat set rather than a set per port: a port has one or two endpoints, and a set
     /// of its own would cost a whole tree node each.
     by_port: BTreeSet<(String, EndpointKey)>,
-    by_addr: BTreeSet<(IpAddr, EndpointKey)>,
+    /// By address, MAC and prefix length: the key of an endpoint with an IP, in fewer bytes.
+    by_addr: BTreeSet<(IpAddr, MacAddress, u8)>,
 }
 
 impl Endpoints {
@@ -82,7 +83,7 @@ impl Endpoints {
     pub fn insert(&mut self, key: EndpointKey, ep: Endpoint) -> Option<Endpoint> {
         self.by_port.insert((ep.ifname.clone(), key));
         if let Some(ip) = key.1 {
-            self.by_addr.insert((ip.addr, key));
+            self.by_addr.insert((ip.addr, key.0, ip.len));
         }
         let old = self.by_key.insert(key, Box::new(ep))?;
         if old.ifname != self.by_key[&key].ifname {
@@ -95,7 +96,7 @@ impl Endpoints {
         let ep = self.by_key.remove(key)?;
         self.by_port.remove(&(ep.ifname.clone(), *key));
         if let Some(ip) = key.1 {
-            self.by_addr.remove(&(ip.addr, *key));
+            self.by_addr.remove(&(ip.addr, key.0, ip.len));
         }
         Some(*ep)
     }
@@ -110,11 +111,10 @@ impl Endpoints {
 
     /// The endpoints with address `addr` (whatever its prefix length).
     pub fn with_addr(&self, addr: IpAddr) -> impl Iterator<Item = &Endpoint> {
-        let first: EndpointKey = (MacAddress::default(), None);
         self.by_addr
-            .range((addr, first)..)
-            .take_while(move |(a, _)| *a == addr)
-            .map(|(_, key)| &*self.by_key[key])
+            .range((addr, MacAddress::default(), 0)..)
+            .take_while(move |(a, _, _)| *a == addr)
+            .map(move |&(_, mac, len)| &*self.by_key[&(mac, Some(IpWithLength { addr, len }))])
     }
 
     /// The endpoints plugged on one port, by (MAC, IP).
@@ -262,8 +262,6 @@ pub struct Instance {
     pub description: Option<Value>,
     pub endpoints: Endpoints,
     pub macs: BTreeMap<MacAddress, MacData>,
-    /// Routes we advertise, for the looking glass, in the order first advertised.
-    pub advertised: IndexMap<Nlri, Arc<AttributeSet>>,
     pub imports: Imports,
     pub options: Options,
     /// What the instance is subscribed to in the route table.
@@ -301,19 +299,6 @@ impl Instance {
         attrs
             .route_targets()
             .any(|rt| self.import_rts.contains(&rt))
-    }
-
-    pub fn set_advertised(&mut self, nlri: &Nlri, attrs: Option<Arc<AttributeSet>>) {
-        match attrs {
-            Some(a) => {
-                self.advertised.insert(nlri.clone(), a);
-            }
-            // Swapping the last route into the gap keeps a withdrawal O(1); the order only
-            // matters to people reading the looking glass.
-            None => {
-                self.advertised.swap_remove(nlri);
-            }
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! until nothing changes; route target records end readvertisement cycles.
 
 mod endpoints;
+mod labels;
 mod redirects;
 mod settle;
 mod stitching;
@@ -33,6 +34,7 @@ use crate::instance::{Endpoints, Imports, Instance, Options, ReceivedPath};
 use crate::request::{AttachRequest, DetachRequest, VpnType};
 use crate::vrf::{self, VrfImports};
 use endpoints::{check_against, endpoints_to_detach};
+use labels::LabelUse;
 use redirects::redirect_rules;
 
 #[derive(Debug, Clone)]
@@ -58,7 +60,7 @@ pub struct VpnManager {
     instances: BTreeMap<String, Instance>,
     by_source: HashMap<SourceId, String>,
     by_vni: HashMap<u32, String>,
-    labels: IdAllocator,
+    labels: IdAllocator<LabelUse>,
     rds: IdAllocator<()>,
     next_instance_id: u32,
     /// Instances whose dataplane state may have changed, and which parts of it.
@@ -118,10 +120,6 @@ impl VpnManager {
 
     pub fn instance(&self, external_id: &str) -> Option<&Instance> {
         self.instances.get(external_id)
-    }
-
-    pub fn labels(&self) -> &IdAllocator {
-        &self.labels
     }
 
     /// Instances with an explicit VNI, by VNI (the looking glass's `instances_per_vni`).
@@ -201,7 +199,7 @@ impl VpnManager {
                         format!("VNI {v} is already used by instance {other}"),
                     ));
                 }
-                if !self.labels.reserve(v, format!("VNI of {name}")) {
+                if !self.labels.reserve(v, LabelUse::Vni(id)) {
                     return Err(VpnError::new(
                         "vni",
                         format!("VNI {v} is already used as a label of this node"),
@@ -211,7 +209,7 @@ impl VpnManager {
             }
             None => (
                 self.labels
-                    .allocate(format!("Incoming traffic for {name}"))
+                    .allocate(LabelUse::Instance(id))
                     .map_err(|e| VpnError::new("vni", e.to_string()))?,
                 false,
             ),
@@ -241,7 +239,6 @@ impl VpnManager {
             description: None,
             endpoints: Endpoints::default(),
             macs: BTreeMap::new(),
-            advertised: Default::default(),
             imports,
             options: Options::default(),
             subscriptions: BTreeSet::new(),

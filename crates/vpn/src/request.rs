@@ -299,7 +299,7 @@ fn direction(body: &Fields) -> Result<Direction, RequestError> {
 /// naming an already plugged OVS port for it needs that port's OVS details.
 fn check_port_for_type(vpn_type: VpnType, port: &LocalPort) -> Result<(), RequestError> {
     let err = |field: &str, reason: &str| RequestError::new(format!("local_port.{field}"), reason);
-    match (vpn_type, &port.evpn) {
+    match (vpn_type, port.evpn.as_deref()) {
         (VpnType::Evpn, _) if port.linuxif.is_none() => {
             Err(err("linuxif", "missing parameter (required for evpn)"))
         }

@@ -5,7 +5,7 @@ mod vpns;
 
 use std::collections::BTreeMap;
 
-use bagpipe_rib::{SourceId, SourceKind, Tables};
+use bagpipe_rib::{SourceId, SourceKind};
 use bagpipe_vpn::instance::ReceivedPath;
 use bagpipe_wire::attr::{AttrValue, AttributeSet};
 use bagpipe_wire::nlri::Nlri;
@@ -136,26 +136,11 @@ impl EngineView<'_> {
 
     /// The paths of sources that `keep` accepts, by family.
     fn routes_by_family(&self, keep: &dyn Fn(SourceId) -> bool) -> BTreeMap<Family, Vec<Value>> {
-        let t: &Tables = self.engine.rib.tables();
         let mut by_family: BTreeMap<Family, Vec<Value>> = BTreeMap::new();
-        macro_rules! table {
-            ($t:expr, $F:ty) => {{
-                for (key, paths) in $t.iter() {
-                    for p in paths.iter().filter(|p| keep(p.source)) {
-                        let nlri = <$F as bagpipe_rib::family::AddressFamily>::join(key, &p.data);
-                        let route = self.route(&nlri, &p.attrs, &self.source_name(p.source));
-                        by_family.entry(nlri.family()).or_default().push(route);
-                    }
-                }
-            }};
+        for (nlri, source, attrs) in self.engine.rib.tables().paths_where(keep) {
+            let route = self.route(&nlri, attrs, &self.source_name(source));
+            by_family.entry(nlri.family()).or_default().push(route);
         }
-        table!(t.ipv4, bagpipe_rib::family::Ipv4Unicast);
-        table!(t.ipv6, bagpipe_rib::family::Ipv6Unicast);
-        table!(t.vpnv4, bagpipe_rib::family::Vpnv4);
-        table!(t.vpnv6, bagpipe_rib::family::Vpnv6);
-        table!(t.evpn, bagpipe_rib::family::Evpn);
-        table!(t.rtc, bagpipe_rib::family::Rtc);
-        table!(t.flow, bagpipe_rib::family::FlowSpec);
         by_family
     }
 }

@@ -2,13 +2,11 @@
 //! existing instance, which endpoints a detach designates, and the announcements of the
 //! instance's routes.
 
-use std::sync::Arc;
-
 use bagpipe_rib::RouteTable;
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::Nlri;
 
-use super::VpnManager;
+use super::{LabelUse, VpnManager};
 use crate::error::VpnError;
 use crate::evi;
 use crate::instance::{Endpoint, EndpointKey, Imports, Instance, MacData};
@@ -63,18 +61,12 @@ impl VpnManager {
         nlri: &Nlri,
         attrs: AttributeSet,
     ) {
-        let inst = self.instances.get_mut(external_id).expect("instance");
-        let out = rib.announce_local(inst.source, nlri, attrs.clone());
-        let shared = rib.interned(&attrs).unwrap_or_else(|| Arc::new(attrs));
-        inst.set_advertised(nlri, Some(shared));
+        let out = rib.announce_local(self.instances[external_id].source, nlri, attrs);
         self.absorb(out);
     }
 
     pub(super) fn withdraw(&mut self, rib: &mut RouteTable, external_id: &str, nlri: &Nlri) {
-        let inst = self.instances.get_mut(external_id).expect("instance");
-        let source = inst.source;
-        inst.set_advertised(nlri, None);
-        let out = rib.withdraw_local(source, nlri);
+        let out = rib.withdraw_local(self.instances[external_id].source, nlri);
         self.absorb(out);
     }
 
@@ -92,13 +84,10 @@ impl VpnManager {
             None => self.rd()?,
         };
         if !self.instances[&ext].macs.contains_key(&req.mac_address) {
-            let name = self.instances[&ext].name();
+            let id = self.instances[&ext].id;
             let label = self
                 .labels
-                .allocate(format!(
-                    "Incoming traffic for {name}, interface {ifname}, MAC {}",
-                    req.mac_address
-                ))
+                .allocate(LabelUse::Mac(id, req.mac_address))
                 .map_err(|e| VpnError::new("mac_address", e.to_string()))?;
             // RFC 7432 §15: a MAC already advertised elsewhere moved here.
             let mobility_seq = match &self.instances[&ext].imports {
@@ -124,7 +113,7 @@ impl VpnManager {
             local_pref: req.local_pref,
             lb_order: req.lb_consistent_hash_order,
             advertise_subnet: req.advertise_subnet,
-            description: req.description.clone(),
+            description: req.description.clone().map(Box::new),
             rd: endpoint_rd,
             rd_number,
             route: None,

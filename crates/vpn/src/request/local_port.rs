@@ -27,8 +27,9 @@ const VLAN_MAX: u16 = 4095;
 pub struct LocalPort {
     /// The Linux interface; absent only when `evpn` is given.
     pub linuxif: Option<String>,
-    pub ovs: Option<OvsPort>,
-    pub evpn: Option<EvpnPlug>,
+    /// Boxed, as `evpn`: most ports have neither, and every endpoint keeps its port.
+    pub ovs: Option<Box<OvsPort>>,
+    pub evpn: Option<Box<EvpnPlug>>,
     /// The VLAN of the port on the integration bridge (E-VPN attachments of the OVS agent).
     pub vlan: Option<u16>,
 }
@@ -110,8 +111,8 @@ fn local_port_object(port: &Fields) -> Result<LocalPort, RequestError> {
     };
     Ok(LocalPort {
         linuxif,
-        ovs,
-        evpn,
+        ovs: ovs.map(Box::new),
+        evpn: evpn.map(Box::new),
         vlan: port.uint("vlan", 0..=VLAN_MAX)?,
     })
 }
@@ -145,8 +146,8 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            port.ovs,
-            Some(OvsPort {
+            port.ovs.as_deref(),
+            Some(&OvsPort {
                 plugged: true,
                 port_name: Some("qvo1".into()),
                 port_number: Some(7),
@@ -177,8 +178,8 @@ mod tests {
         let port = read(json!({"evpn": {"id": "evpn_net1"}})).unwrap();
         assert_eq!(port.linuxif, None);
         assert_eq!(
-            port.evpn,
-            Some(EvpnPlug {
+            port.evpn.as_deref(),
+            Some(&EvpnPlug {
                 id: "evpn_net1".into(),
                 ovs_port_name: None
             })

@@ -212,11 +212,13 @@ impl Net {
 
     /// What node `i` advertises now: its instances' routes.
     pub fn advertised(&self, i: usize) -> Vec<(Nlri, AttributeSet)> {
-        self.nodes[i]
-            .vpn
-            .instances()
-            .flat_map(|inst| inst.advertised.iter())
-            .map(|(n, a)| (n.clone(), (**a).clone()))
+        let node = &self.nodes[i];
+        let ours: Vec<SourceId> = node.vpn.instances().map(|inst| inst.source).collect();
+        node.rib
+            .tables()
+            .paths_where(&|s| ours.contains(&s))
+            .into_iter()
+            .map(|(n, _, a)| (n, (**a).clone()))
             .collect()
     }
 }

@@ -60,9 +60,10 @@ impl LgObject for DataplaneView<'_> {
             (
                 "ids".into(),
                 LgEntry::subtree(move || {
-                    let ids = v.engine.vpn.labels().allocated().iter();
+                    let ids = v.engine.vpn.label_descriptions();
                     Value::Object(
-                        ids.map(|(k, d)| (k.to_string(), Value::String(d.to_string())))
+                        ids.into_iter()
+                            .map(|(k, d)| (k.to_string(), Value::String(d)))
                             .collect(),
                     )
                 }),
@@ -213,10 +214,11 @@ impl LgObject for InstanceView<'_> {
             (
                 "adv_routes".into(),
                 LgEntry::subtree(move || {
+                    let routes = v.engine.rib.tables().paths_where(&|s| s == i.source);
                     Value::Array(
-                        i.advertised
-                            .iter()
-                            .map(|(n, a)| v.route(n, a, &i.name()))
+                        routes
+                            .into_iter()
+                            .map(|(n, _, a)| v.route(&n, a, &i.name()))
                             .collect(),
                     )
                 }),
