@@ -286,6 +286,7 @@ pub fn dataplane_state(inst: &Instance, imports: &EviImports) -> EvpnInstanceSta
         local_ports: inst
             .endpoints
             .ports()
+            .into_iter()
             .filter_map(|p| Some((p.to_owned(), local_port(inst, p)?)))
             .collect(),
         remote_macs: imports

@@ -2,6 +2,7 @@
 //! (MAC, IP) plugged on local ports, and the paths received for them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -59,9 +60,10 @@ pub type EndpointKey = (MacAddress, Option<IpWithLength>);
 pub struct Endpoints {
     /// Boxed: tree nodes are often half full, and an endpoint is large.
     by_key: BTreeMap<EndpointKey, Box<Endpoint>>,
-    /// One flat set rather than a set per port: a port has one or two endpoints, and a set
-    /// of its own would cost a whole tree node each.
-    by_port: BTreeSet<(String, EndpointKey)>,
+    /// By a hash of the port name (entries are checked against the endpoint's own name), in
+    /// one flat set rather than a set per port: a port has one or two endpoints, and a copy
+    /// of its name or a set of its own would cost more than the endpoint's key.
+    by_port: BTreeSet<(u64, EndpointKey)>,
     /// By address, MAC and prefix length: the key of an endpoint with an IP, in fewer bytes.
     by_addr: BTreeSet<(IpAddr, MacAddress, u8)>,
 }
@@ -81,20 +83,20 @@ impl Endpoints {
 
     /// Plugs or replaces an endpoint; returns the one it replaced.
     pub fn insert(&mut self, key: EndpointKey, ep: Endpoint) -> Option<Endpoint> {
-        self.by_port.insert((ep.ifname.clone(), key));
+        self.by_port.insert((port_hash(&ep.ifname), key));
         if let Some(ip) = key.1 {
             self.by_addr.insert((ip.addr, key.0, ip.len));
         }
         let old = self.by_key.insert(key, Box::new(ep))?;
         if old.ifname != self.by_key[&key].ifname {
-            self.by_port.remove(&(old.ifname.clone(), key));
+            self.by_port.remove(&(port_hash(&old.ifname), key));
         }
         Some(*old)
     }
 
     pub fn remove(&mut self, key: &EndpointKey) -> Option<Endpoint> {
         let ep = self.by_key.remove(key)?;
-        self.by_port.remove(&(ep.ifname.clone(), *key));
+        self.by_port.remove(&(port_hash(&ep.ifname), *key));
         if let Some(ip) = key.1 {
             self.by_addr.remove(&(ip.addr, key.0, ip.len));
         }
@@ -119,21 +121,25 @@ impl Endpoints {
 
     /// The endpoints plugged on one port, by (MAC, IP).
     pub fn on_port<'a>(&'a self, ifname: &'a str) -> impl Iterator<Item = &'a Endpoint> {
+        let hash = port_hash(ifname);
         let first: EndpointKey = (MacAddress::default(), None);
         self.by_port
-            .range((ifname.to_owned(), first)..)
-            .take_while(move |(port, _)| port == ifname)
+            .range((hash, first)..)
+            .take_while(move |(h, _)| *h == hash)
             .map(|(_, key)| &*self.by_key[key])
+            .filter(move |ep| ep.ifname == ifname)
     }
 
-    /// The ports with an endpoint.
-    pub fn ports(&self) -> impl Iterator<Item = &str> {
-        let mut last = None;
-        self.by_port
-            .iter()
-            .map(|(port, _)| port.as_str())
-            .filter(move |port| last.replace(*port) != Some(*port))
+    /// The ports with an endpoint, by name.
+    pub fn ports(&self) -> BTreeSet<&str> {
+        self.by_key.values().map(|ep| ep.ifname.as_str()).collect()
     }
+}
+
+fn port_hash(ifname: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    ifname.hash(&mut h);
+    h.finish()
 }
 
 /// Per MAC (on one port: see [`Endpoints::of_mac`]): its MPLS label (the original
@@ -358,7 +364,7 @@ mod tests {
         // Removing the last endpoint of a port removes the port.
         eps.remove(&(m2, Some("10.0.0.2/24".parse().unwrap())));
         eps.remove(&(m2, Some("10.0.0.1/16".parse().unwrap())));
-        assert_eq!(eps.ports().collect::<Vec<_>>(), ["tap1"]);
+        assert_eq!(eps.ports(), BTreeSet::from(["tap1"]));
         assert_eq!(eps.with_addr(addr).map(|e| e.mac).collect::<Vec<_>>(), [m1]);
         assert_eq!(eps.values().count(), 2);
     }

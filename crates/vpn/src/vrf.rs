@@ -331,6 +331,7 @@ pub fn dataplane_state(
         local_ports: inst
             .endpoints
             .ports()
+            .into_iter()
             .filter_map(|p| Some((p.to_owned(), local_port(inst, p)?)))
             .collect(),
         routes: imports
