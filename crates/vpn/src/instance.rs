@@ -190,7 +190,11 @@ impl PathGroup {
     fn set(&mut self, path: ReceivedPath) {
         match self.0.iter_mut().find(|p| p.same_path(&path)) {
             Some(old) => *old = path,
-            None => self.0.push(path),
+            None => {
+                // Most groups hold one path: not the four a growing vector starts with.
+                self.0.reserve_exact(1);
+                self.0.push(path);
+            }
         }
     }
 

@@ -262,10 +262,14 @@ fn next_hops(inst: &Instance, group: &PathGroup, config: &VpnConfig) -> Vec<Remo
     hops.sort();
     // Several routes may lead to the same tunnel (ports of one remote VRF with VXLAN).
     let mut seen = BTreeSet::new();
-    hops.into_iter()
+    let mut unique: Vec<RemoteNextHop> = hops
+        .into_iter()
         .map(|(_, hop)| hop)
         .filter(|hop| seen.insert(hop.clone()))
-        .collect()
+        .collect();
+    // Kept in the dataplane state of every route: no spare capacity.
+    unique.shrink_to_fit();
+    unique
 }
 
 /// The dataplane state of one local port: the MAC of its first endpoint, the addresses of
