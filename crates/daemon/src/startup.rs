@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use bagpipe_dataplane::{
-    check_linux_config, spawn_driver, DriverHandle, DummyDriver, Encapsulation, EvpnInstanceState,
-    InstanceState, IpVpnEncapsulation, LinuxDriverConfig, LinuxEvpnDriver, LinuxIpVpnDriver,
-    VrfState,
+    check_linux_config, spawn_driver, watch_learned_macs, DriverHandle, DummyDriver, Encapsulation,
+    EvpnInstanceState, InstanceState, IpVpnEncapsulation, LinuxDriverConfig, LinuxEvpnDriver,
+    LinuxIpVpnDriver, VrfState,
 };
 use bagpipe_rib::{Peer, RouteTable, TableConfig};
 use bagpipe_speaker::backoff::BackoffConfig;
@@ -49,6 +49,10 @@ impl Daemon {
 
 /// A driver task, and how many entries of a previous run it adopted.
 type Driver<S> = (DriverHandle<S>, usize);
+
+/// Learnt MACs waiting for the engine: a burst (a bridge's table read at start) waits here
+/// rather than in the kernel's socket buffer, whose overflow would lose events.
+const LEARNED_MACS_QUEUE: usize = 4096;
 
 async fn evpn_driver(config: &Config, local: IpAddr) -> anyhow::Result<Driver<EvpnInstanceState>> {
     Ok(match config.evpn.driver {
@@ -251,7 +255,15 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         .with_context(|| format!("[API] cannot listen on {}", config.api.socket()))?;
     let api_addr = api_listener.local_addr()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let engine = tokio::spawn(engine.run(peer_rx, api_rx, shutdown_rx.clone()));
+    let learned = if config.evpn.learn_local_macs {
+        Some(
+            watch_learned_macs(LEARNED_MACS_QUEUE)
+                .context("[DATAPLANE_DRIVER_EVPN] learn_local_macs")?,
+        )
+    } else {
+        None
+    };
+    let engine = tokio::spawn(engine.run(peer_rx, api_rx, learned, shutdown_rx.clone()));
     let state = ApiState::new(api_tx, api_addr);
     let mut api_shutdown = shutdown_rx;
     let api = tokio::spawn(serve(api_listener, state, async move {

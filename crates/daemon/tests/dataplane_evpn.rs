@@ -6,9 +6,14 @@
 
 mod dataplane_support;
 
+use std::process::Command;
+use std::time::Duration;
+
 use bagpipe_testbed::can_use_netns;
+use bagpipe_testbed::netns::exec;
 use bagpipe_testbed::probes::{no_reply, ping, VxlanArpCapture};
 use bagpipe_testbed::vms::{EvpnVm, A, B};
+use bagpipe_testbed::wait::wait_for;
 use dataplane_support::vms::{attach, detach, wait_no_reply, wait_ping, NET_A, NET_B};
 use dataplane_support::{fdb_lines, Cluster, Reflector};
 
@@ -90,4 +95,62 @@ fn evpn_vms_reach_each_other_through_a_gobgp_reflector() {
         return;
     }
     evpn_through_the_daemons("bpd-evgo", Reflector::Gobgp);
+}
+
+/// A MAC that no attach request gives (a second interface of VM a1) is learnt by node 1's
+/// bridge on a1's port, advertised, and programmed on node 2 toward node 1; forgotten by the
+/// bridge, it is withdrawn and leaves node 2.
+#[test]
+fn a_mac_learnt_on_a_port_is_advertised_until_forgotten() {
+    if !can_use_netns() {
+        return;
+    }
+    const SECOND: &str = "52:54:00:0a:00:99";
+    let mut cluster = Cluster::new("bpd-evlrn", 2, Reflector::Node1);
+    let a1 = A[0].create(&mut cluster.fabric);
+    let a2 = A[1].create(&mut cluster.fabric);
+    attach(&cluster, &NET_A, &A[0]);
+    attach(&cluster, &NET_A, &A[1]);
+    wait_ping(&a1, A[1].v4);
+
+    exec(&a1, "ip link add mv0 link eth0 type macvlan mode bridge");
+    exec(&a1, &format!("ip link set mv0 address {SECOND} up"));
+    exec(&a1, "ip addr add 10.10.0.99/24 dev mv0");
+    // Any frame from the second MAC teaches node 1's bridge where it is.
+    let _ = Command::new("ip")
+        .args([
+            "netns", "exec", &a1, "ping", "-c", "2", "-W", "1", "-I", "mv0", A[1].v4,
+        ])
+        .output();
+    let node2 = cluster.fabric.node(2);
+    let timeout = Duration::from_secs(10);
+    wait_for(timeout, "the learnt MAC on node 2, toward node 1", || {
+        fdb_lines(&node2, SECOND)
+            .iter()
+            .any(|l| l.contains("dst 192.0.2.1"))
+            .then_some(())
+    });
+    assert!(
+        fdb_lines(&node2, A[0].mac)
+            .iter()
+            .any(|l| l.contains("dst 192.0.2.1")),
+        "a1's attached MAC is still there"
+    );
+
+    // The second interface goes, and node 1's bridge forgets its MAC.
+    exec(&a1, "ip link del mv0");
+    exec(
+        &cluster.fabric.node(1),
+        &format!("bridge fdb del {SECOND} dev {} master", A[0].port()),
+    );
+    wait_for(timeout, "the forgotten MAC gone from node 2", || {
+        fdb_lines(&node2, SECOND).is_empty().then_some(())
+    });
+    assert!(
+        fdb_lines(&node2, A[0].mac)
+            .iter()
+            .any(|l| l.contains("dst 192.0.2.1")),
+        "a1's attached MAC stays"
+    );
+    drop(a2);
 }

@@ -83,15 +83,7 @@ pub fn multicast_route(inst: &Instance, local: IpAddr) -> (Nlri, AttributeSet) {
 /// The type 2 route of one endpoint, carrying the VNI (RFC 8365 §5.1.3), with the
 /// endpoint's consistent hash sort order and LOCAL_PREF as the original's E-VPN routes.
 pub fn mac_route(inst: &Instance, ep: &Endpoint, seq: u32, local: IpAddr) -> (Nlri, AttributeSet) {
-    let nlri = Nlri::Evpn(EvpnRoute::MacIpAdvertisement {
-        rd: inst.rd,
-        esi: Esi::ZERO,
-        etag: 0,
-        mac: ep.mac,
-        ip: ep.ip.map(|i| i.addr),
-        label: Label::vni(inst.label),
-        label2: None,
-    });
+    let nlri = mac_nlri(inst, ep.mac, ep.ip.map(|i| i.addr));
     let mut extra = vec![ExtendedCommunity::consistent_hash_sort_order(ep.lb_order)];
     if seq > 0 {
         extra.push(ExtendedCommunity::mac_mobility(false, seq));
@@ -101,6 +93,35 @@ pub fn mac_route(inst: &Instance, ep: &Endpoint, seq: u32, local: IpAddr) -> (Nl
         ep.advertised_local_pref(),
     )));
     (nlri, attrs)
+}
+
+/// The type 2 route of a MAC the instance's bridge learnt: MAC only, default preference.
+pub fn learned_mac_route(
+    inst: &Instance,
+    mac: MacAddress,
+    seq: u32,
+    local: IpAddr,
+) -> (Nlri, AttributeSet) {
+    let extra = (seq > 0)
+        .then(|| ExtendedCommunity::mac_mobility(false, seq))
+        .into_iter()
+        .collect();
+    (
+        mac_nlri(inst, mac, None),
+        common_attributes(&inst.export_rts, extra, local),
+    )
+}
+
+pub fn mac_nlri(inst: &Instance, mac: MacAddress, ip: Option<IpAddr>) -> Nlri {
+    Nlri::Evpn(EvpnRoute::MacIpAdvertisement {
+        rd: inst.rd,
+        esi: Esi::ZERO,
+        etag: 0,
+        mac,
+        ip,
+        label: Label::vni(inst.label),
+        label2: None,
+    })
 }
 
 /// Whether a route's encapsulation is one our VXLAN dataplane can use: VXLAN, or none said
@@ -213,10 +234,15 @@ pub fn local_port(inst: &Instance, ifname: &str) -> Option<EvpnLocalPort> {
 pub fn remote_mac(inst: &Instance, imports: &EviImports, mac: &MacAddress) -> Option<RemoteMac> {
     let group = imports.macs.get(mac)?;
     let best = best_mac_path(group.values().filter(|p| vxlan_capable(&p.attrs)))?;
-    // A MAC plugged here stays here, unless a remote route says it moved later than our
-    // advertisement (a higher sequence number).
-    if let Some(local) = inst.macs.get(mac) {
-        if mobility_seq(&best.attrs).cmp(&local.mobility_seq) != Ordering::Greater {
+    // A MAC plugged (or learnt) here stays here, unless a remote route says it moved later
+    // than our advertisement (a higher sequence number).
+    let local_seq = inst
+        .macs
+        .get(mac)
+        .map(|m| m.mobility_seq)
+        .or_else(|| inst.learned.get(mac).map(|l| l.mobility_seq));
+    if let Some(local_seq) = local_seq {
+        if mobility_seq(&best.attrs).cmp(&local_seq) != Ordering::Greater {
             return None;
         }
     }

@@ -151,6 +151,13 @@ pub struct MacData {
     pub mobility_seq: u32,
 }
 
+/// A MAC an E-VPN instance's bridge learnt on one of its ports, and advertised.
+#[derive(Debug, Clone)]
+pub struct LearnedMac {
+    pub port: String,
+    pub mobility_seq: u32,
+}
+
 /// A path an instance imported.
 #[derive(Debug, Clone)]
 pub struct ReceivedPath {
@@ -272,6 +279,8 @@ pub struct Instance {
     pub description: Option<Value>,
     pub endpoints: Endpoints,
     pub macs: BTreeMap<MacAddress, MacData>,
+    /// E-VPN: MACs learnt on the ports (not given by an attach request).
+    pub learned: BTreeMap<MacAddress, LearnedMac>,
     pub imports: Imports,
     pub options: Options,
     /// What the instance is subscribed to in the route table.

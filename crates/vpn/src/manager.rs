@@ -10,6 +10,7 @@
 
 mod endpoints;
 mod labels;
+mod learning;
 mod redirects;
 mod settle;
 mod stitching;
@@ -239,6 +240,7 @@ impl VpnManager {
             description: None,
             endpoints: Endpoints::default(),
             macs: BTreeMap::new(),
+            learned: BTreeMap::new(),
             imports,
             options: Options::default(),
             subscriptions: BTreeSet::new(),

@@ -76,6 +76,9 @@ pub struct EvpnDataplaneConfig {
     pub ovs_bridge: String,
     /// UDP port VXLAN traffic is sent to (linux driver).
     pub vxlan_dst_port: u16,
+    /// Advertise the MACs the instances' bridges learn on attached ports besides the MACs
+    /// the attach requests gave (linux driver): VMs with several MACs, or behind a port.
+    pub learn_local_macs: bool,
 }
 
 /// Driver names, with the class paths old configuration files used (the original's
@@ -192,6 +195,7 @@ impl Default for EvpnDataplaneConfig {
             dataplane_local_address: None,
             ovs_bridge: "br-tun".to_owned(),
             vxlan_dst_port: 4789,
+            learn_local_macs: false,
         }
     }
 }
@@ -261,7 +265,14 @@ pub(crate) fn read_evpn(
             .optional("dataplane_local_address", interface_address(resolver))?,
         ovs_bridge: o.string("ovs_bridge", &d.ovs_bridge),
         vxlan_dst_port: o.or("vxlan_dst_port", d.vxlan_dst_port, integer(1..=u16::MAX))?,
+        learn_local_macs: o.or("learn_local_macs", d.learn_local_macs, boolean)?,
     };
+    if config.learn_local_macs && config.driver != EvpnDriver::Linux {
+        return Err(o.error(
+            "learn_local_macs",
+            "only the linux driver learns MACs (dataplane_driver = linux)",
+        ));
+    }
     warnings.extend(o.finish());
     Ok(config)
 }

@@ -254,6 +254,27 @@ fn install_guide_linux_evpn_and_legacy_driver_names() {
 }
 
 #[test]
+fn learning_local_macs_needs_the_linux_driver() {
+    let base = "[BGP]\nlocal_address=lo\nmy_as=64512\n[DATAPLANE_DRIVER_EVPN]\n";
+    let c = load(&format!(
+        "{base}dataplane_driver = linux\nlearn_local_macs = True\n"
+    ))
+    .config;
+    assert!(c.evpn.learn_local_macs);
+    assert!(
+        !load(&format!("{base}dataplane_driver = linux\n"))
+            .config
+            .evpn
+            .learn_local_macs
+    );
+    let err = refuse(&format!("{base}learn_local_macs = True\n"));
+    assert!(
+        err.contains("learn_local_macs") && err.contains("linux"),
+        "{err}"
+    );
+}
+
+#[test]
 fn ovs_driver_options() {
     let c = load(
         "[BGP]\nlocal_address=eth0\nmy_as=1\n[DATAPLANE_DRIVER_IPVPN]\ndataplane_driver=ovs\n\

@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bagpipe_dataplane::{DriverHandle, EvpnInstanceState, VrfState};
+use bagpipe_dataplane::owned::{instance_of_device, EVPN_BRIDGE_PREFIX};
+use bagpipe_dataplane::{DriverHandle, EvpnInstanceState, LearnedMac, VrfState};
 use bagpipe_rib::{Advert, Outputs, PeerChange, RouteEvent, RouteKey, RouteTable, SourceId};
 use bagpipe_speaker::{OutItem, PeerCommand, PeerEvent, PeerHandle};
 use bagpipe_vpn::{VpnManager, VpnOutputs};
@@ -93,11 +94,13 @@ impl Engine {
     }
 
     /// Runs until `shutdown` fires or every sender is gone; then closes the sessions with a
-    /// Cease NOTIFICATION (administrative shutdown).
+    /// Cease NOTIFICATION (administrative shutdown). `learned`: the MACs the E-VPN bridges
+    /// learn, when `learn_local_macs` is on.
     pub async fn run(
         mut self,
         mut peer_events: mpsc::Receiver<PeerEvent>,
         mut api: mpsc::Receiver<ApiCommand>,
+        mut learned: Option<mpsc::Receiver<LearnedMac>>,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         loop {
@@ -114,6 +117,7 @@ impl Engine {
                     Some(cmd) => self.on_api(cmd).await,
                     None => break,
                 },
+                Some(mac) = next_learned(&mut learned) => self.on_learned(mac).await,
                 _ = sleep => self.on_timers().await,
                 _ = shutdown.changed() => break,
             }
@@ -391,6 +395,18 @@ impl Engine {
         }
     }
 
+    /// A MAC an E-VPN bridge of ours learnt or forgot on a port.
+    async fn on_learned(&mut self, m: LearnedMac) {
+        let Some(id) = instance_of_device(&m.bridge, EVPN_BRIDGE_PREFIX) else {
+            return;
+        };
+        debug!(bridge = %m.bridge, port = %m.port, mac = %m.mac, learnt = m.learnt, "local MAC");
+        let out = self
+            .vpn
+            .mac_learned(&mut self.rib, id, &m.port, m.mac, m.learnt);
+        self.dispatch_vpn(out).await;
+    }
+
     async fn on_api(&mut self, cmd: ApiCommand) {
         if let (Some(r), ApiCommand::Attach { .. } | ApiCommand::Detach { .. }) =
             (&mut self.replay, &cmd)
@@ -550,5 +566,13 @@ fn to_out_item(a: Advert) -> OutItem {
             nlri: PathNlri::from(nlri),
         },
         Advert::EndOfRib(f) => OutItem::EndOfRib(f),
+    }
+}
+
+/// The next learnt MAC; never, without learning.
+async fn next_learned(learned: &mut Option<mpsc::Receiver<LearnedMac>>) -> Option<LearnedMac> {
+    match learned {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -127,7 +127,8 @@ impl Cluster {
     }
 }
 
-/// The bgp.conf of node `i`: linux drivers, graceful restart, quick reconnects.
+/// The bgp.conf of node `i`: linux drivers (learning local MACs), graceful restart, quick
+/// reconnects.
 pub fn node_ini(i: usize, nodes: usize, reflector: Reflector) -> String {
     let me = Fabric::node_ip(i);
     let peers: Vec<IpAddr> = match reflector {
@@ -154,7 +155,7 @@ pub fn node_ini(i: usize, nodes: usize, reflector: Reflector) -> String {
         }
     }
     ini += "\n[API]\nhost = 127.0.0.1\nport = 8082\n\n\
-            [DATAPLANE_DRIVER_EVPN]\ndataplane_driver = linux\n\n\
+            [DATAPLANE_DRIVER_EVPN]\ndataplane_driver = linux\nlearn_local_macs = True\n\n\
             [DATAPLANE_DRIVER_IPVPN]\ndataplane_driver = linux\n";
     ini
 }

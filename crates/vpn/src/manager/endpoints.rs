@@ -84,6 +84,7 @@ impl VpnManager {
             None => self.rd()?,
         };
         if !self.instances[&ext].macs.contains_key(&req.mac_address) {
+            self.forget_learned(rib, &ext, req.mac_address);
             let id = self.instances[&ext].id;
             let label = self
                 .labels

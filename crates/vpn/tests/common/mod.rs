@@ -120,6 +120,16 @@ impl Net {
             .unwrap_or_else(|e| panic!("detach refused: {e}: {body}"));
     }
 
+    /// The bridge of E-VPN instance `ext` on node `i` learnt (or forgot) `mac` on `port`.
+    pub fn learn(&mut self, i: usize, ext: &str, port: &str, mac: &str, learnt: bool) {
+        let id = self.instance(i, ext).id;
+        let n = &mut self.nodes[i];
+        let out = n
+            .vpn
+            .mac_learned(&mut n.rib, id, port, mac.parse().unwrap(), learnt);
+        self.run(i, out);
+    }
+
     /// The external router of node `i` announces (`Some` attributes) or withdraws `nlri`.
     pub fn router(&mut self, i: usize, nlri: Nlri, attrs: Option<AttributeSet>) {
         let n = &mut self.nodes[i];
