@@ -106,6 +106,7 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
         let whole =
             !matches!(changed, Changed::Parts(parts) if !parts.contains(&EvpnPart::Instance));
         let parts = if whole {
+            super::warn_not_programmed(id, &super::evpn_not_programmed(s));
             *macs = LocalMacs::default();
             for (port, p) in &s.local_ports {
                 macs.set(port, local_mac(s, p.mac));
@@ -159,6 +160,7 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
                     "vni": s.vni,
                     "remote_macs": s.remote_macs.len(),
                     "flood_list": s.flood_list.len(),
+                    "not_programmed": super::evpn_not_programmed(s),
                     "last_error": self.last_errors.get(id),
                 });
                 (*id, status)

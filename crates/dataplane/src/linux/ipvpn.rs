@@ -237,6 +237,9 @@ impl<K: Kernel> DataplaneDriver for LinuxIpVpnDriver<K> {
     ) -> Result<ReconcileReport, DriverError> {
         let shared_before: BTreeSet<IpAddr> = self.gateways.shared().copied().collect();
         let (parts, whole, touched) = self.parts(id, desired, changed);
+        if let Some(vrf) = desired.filter(|_| whole) {
+            super::warn_not_programmed(id, &super::vrf_not_programmed(vrf));
+        }
         let rendered: Result<Vec<_>, DriverError> = match desired {
             Some(vrf) => parts
                 .into_iter()
@@ -310,6 +313,7 @@ impl<K: Kernel> DataplaneDriver for LinuxIpVpnDriver<K> {
                         "local_ports": vrf.local_ports.len(),
                         "routes": vrf.routes.len(),
                         "unusable_next_hops": unusable_next_hops(vrf),
+                        "not_programmed": super::vrf_not_programmed(vrf),
                         "last_error": self.last_errors.get(id),
                     }),
                 )

@@ -13,7 +13,36 @@ pub use learn::{watch_learned_macs, LearnedMac};
 use serde_json::json;
 
 use crate::kernel::{Entry, Kernel};
+use crate::model::{EvpnInstanceState, VrfState};
 use crate::reconcile::Reconciler;
+
+/// What an E-VPN instance asks that the Linux driver does not program yet: shown in the
+/// looking glass and logged, never dropped in silence.
+fn evpn_not_programmed(s: &EvpnInstanceState) -> Vec<&'static str> {
+    s.gateway_port
+        .as_ref()
+        .map(|_| "gateway_port (E-VPN stitched into a VRF)")
+        .into_iter()
+        .collect()
+}
+
+/// What a VRF asks that the Linux driver does not program yet.
+fn vrf_not_programmed(s: &VrfState) -> Vec<&'static str> {
+    let fallback = s.fallback.as_ref().map(|_| "fallback");
+    let redirects = (!s.redirects.is_empty()).then_some("redirects (FlowSpec redirect-to-VRF)");
+    fallback.into_iter().chain(redirects).collect()
+}
+
+/// Logs what an instance asks that is not programmed, when its own fields change.
+fn warn_not_programmed(id: u32, missing: &[&str]) {
+    if !missing.is_empty() {
+        tracing::warn!(
+            instance = id,
+            missing = ?missing,
+            "the linux dataplane driver does not program these parts of the instance"
+        );
+    }
+}
 
 /// The looking-glass view shared by both drivers: configuration, entry counts by kind,
 /// and the last error of each instance.

@@ -222,6 +222,27 @@ async fn removing_the_instance_deletes_its_devices_and_so_their_entries() {
     assert!(kernel.entries().is_empty(), "{:#?}", kernel.entries());
 }
 
+#[test]
+fn a_stitching_the_driver_does_not_program_is_shown() {
+    let kernel = FakeKernel::with_devices(&["tap1"]);
+    let d = driver(&kernel);
+    let mut s = state();
+    let shown = |s: &EvpnInstanceState| {
+        d.describe(&BTreeMap::from([(1, s.clone())]))["details"]["instances"]["1"]["not_programmed"]
+            .clone()
+    };
+    assert_eq!(shown(&s), serde_json::json!([]));
+    s.gateway_port = Some(crate::model::EvpnGatewayPort {
+        ifname: "bpg-1".into(),
+        veth_peer: None,
+        gateway_ip: None,
+    });
+    assert_eq!(
+        shown(&s),
+        serde_json::json!(["gateway_port (E-VPN stitched into a VRF)"])
+    );
+}
+
 #[tokio::test]
 async fn a_given_bridge_is_used_but_neither_created_nor_deleted() {
     let kernel = FakeKernel::with_devices(&["tap1", "brq-net1"]);

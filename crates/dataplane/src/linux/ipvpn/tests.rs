@@ -124,6 +124,38 @@ async fn remote_prefixes_go_through_the_vxlan_device_with_ecmp() {
     );
 }
 
+#[test]
+fn what_the_driver_does_not_program_is_shown() {
+    let kernel = FakeKernel::with_devices(&["tap1"]);
+    let d = driver(&kernel);
+    let mut s = vrf("10.0.1.1");
+    let shown = |d: &LinuxIpVpnDriver<FakeKernel>, s: &VrfState| {
+        d.describe(&BTreeMap::from([(3, s.clone())]))["details"]["vrfs"]["3"]["not_programmed"]
+            .clone()
+    };
+    assert_eq!(shown(&d, &s), serde_json::json!([]));
+    s.fallback = Some(crate::model::VrfFallback {
+        src_mac: None,
+        dst_mac: None,
+        ovs_port_name: Some("patch-int".into()),
+        ovs_port_number: None,
+    });
+    s.redirects = vec![crate::model::TrafficRedirect {
+        classifier: crate::model::FlowClassifier {
+            source_prefix: None,
+            destination_prefix: None,
+            protocol: Some(6),
+            source_ports: None,
+            destination_ports: None,
+        },
+        to_instance: 4,
+    }];
+    assert_eq!(
+        shown(&d, &s),
+        serde_json::json!(["fallback", "redirects (FlowSpec redirect-to-VRF)"])
+    );
+}
+
 #[tokio::test]
 async fn a_local_port_gets_its_rule_host_route_and_gateway() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
