@@ -66,6 +66,8 @@ pub struct VpnManager {
     next_instance_id: u32,
     /// Instances whose dataplane state may have changed, and which parts of it.
     dirty: BTreeMap<String, Dirty>,
+    /// What the E-VPN bridges learnt, by dataplane instance id and MAC: the port.
+    bridge_macs: BTreeMap<(u32, MacAddress), String>,
     /// What each instance's driver was last told of the parts always computed again.
     told: HashMap<u32, Told>,
     /// Instances whose derived routes and redirections may have changed.
@@ -106,6 +108,7 @@ impl VpnManager {
             next_instance_id: 1,
             dirty: BTreeMap::new(),
             told: HashMap::new(),
+            bridge_macs: BTreeMap::new(),
             pending: BTreeSet::new(),
             out: VpnOutputs::default(),
         }
@@ -181,7 +184,10 @@ impl VpnManager {
         if let Some(s) = stitch {
             self.stitch(s);
         }
-        self.plug(rib, req, ifname)?;
+        self.plug(rib, req, ifname.clone())?;
+        if req.vpn_type == VpnType::Evpn {
+            self.claim_learned(rib, &req.vpn_instance_id, &ifname);
+        }
         Ok(self.finish(rib))
     }
 
@@ -367,6 +373,7 @@ impl VpnManager {
             VpnType::Ipvpn => self.out.ipvpn.push((inst.id, InstanceUpdate::Remove)),
         }
         self.told.remove(&inst.id);
+        self.bridge_macs.retain(|(id, _), _| *id != inst.id);
         self.dirty.remove(ext);
         self.pending.remove(ext);
         for rt in inst.redirects.keys() {

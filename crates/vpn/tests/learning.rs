@@ -103,3 +103,25 @@ fn a_mac_learnt_after_a_remote_advertisement_moved_here() {
         IpAddr::from([10, 0, 0, 1])
     );
 }
+
+#[test]
+fn what_a_bridge_learnt_before_its_port_was_attached_is_advertised_with_the_port() {
+    let mut net = Net::new(2, Encapsulation::Vxlan);
+    net.attach(1, evpn_port("tap6", 6));
+    // After a restart the kernel reports what the bridge of instance 1 knows before the
+    // agent has attached anything again; and a port may speak before its attach.
+    net.learn_in(0, 1, "tap5", OTHER, true);
+    net.learn_in(0, 1, "tap7", "52:54:00:00:00:77", true);
+    net.attach(0, evpn_port("tap5", 5));
+    assert_eq!(net.instance(0, "net1").id, 1);
+    assert_eq!(learned_routes(&net, 0, OTHER), [0]);
+    assert_eq!(
+        net.evi(1, "net1").remote_macs[&mac(OTHER)].vtep,
+        IpAddr::from([10, 0, 0, 1])
+    );
+    assert!(learned_routes(&net, 0, "52:54:00:00:00:77").is_empty());
+    // Forgotten before tap7 is attached: nothing to claim then.
+    net.learn_in(0, 1, "tap7", "52:54:00:00:00:77", false);
+    net.attach(0, evpn_port("tap7", 7));
+    assert!(learned_routes(&net, 0, "52:54:00:00:00:77").is_empty());
+}

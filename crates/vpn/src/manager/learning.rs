@@ -3,6 +3,11 @@
 //! one port, or machines behind it). Each is advertised as a MAC-only type 2 route, with a
 //! MAC mobility sequence number above any remote route's for it, and withdrawn when the
 //! bridge forgets it; MACs given by attach requests are advertised by their endpoints.
+//!
+//! The kernel tells of a learnt MAC once. What the bridges learnt is kept (`bridge_macs`,
+//! the kernel's view): what a bridge learnt before its instance existed (after a restart,
+//! before the agent attaches its ports again) or on a port not attached yet is advertised
+//! once the port is attached.
 
 use bagpipe_rib::RouteTable;
 use bagpipe_wire::MacAddress;
@@ -23,16 +28,52 @@ impl VpnManager {
         mac: MacAddress,
         learnt: bool,
     ) -> VpnOutputs {
-        let Some(ext) = self
+        if learnt {
+            self.bridge_macs.insert((id, mac), port.to_owned());
+        } else {
+            self.bridge_macs.remove(&(id, mac));
+        }
+        let instance = self
             .instances
             .values()
-            .find(|i| i.id == id && i.vpn_type == VpnType::Evpn)
-            .map(|i| i.external_id.clone())
-        else {
+            .find(|i| i.id == id && i.vpn_type == VpnType::Evpn);
+        let Some(ext) = instance.map(|i| i.external_id.clone()) else {
             return VpnOutputs::default();
         };
+        if self.learn(rib, &ext, port, mac, learnt) {
+            self.finish(rib)
+        } else {
+            VpnOutputs::default()
+        }
+    }
+
+    /// Advertises what the bridge of instance `ext` learnt on `port` before the port was
+    /// attached (or the instance created).
+    pub(super) fn claim_learned(&mut self, rib: &mut RouteTable, ext: &str, port: &str) {
+        let id = self.instances[ext].id;
+        let on_port: Vec<MacAddress> = self
+            .bridge_macs
+            .range((id, MacAddress::default())..)
+            .take_while(|((i, _), _)| *i == id)
+            .filter(|(_, p)| p.as_str() == port)
+            .map(|((_, mac), _)| *mac)
+            .collect();
+        for mac in on_port {
+            self.learn(rib, ext, port, mac, true);
+        }
+    }
+
+    /// Advertises or withdraws the route of a learnt MAC; says whether anything changed.
+    fn learn(
+        &mut self,
+        rib: &mut RouteTable,
+        ext: &str,
+        port: &str,
+        mac: MacAddress,
+        learnt: bool,
+    ) -> bool {
         let local = self.config.local_address;
-        let inst = self.instances.get_mut(&ext).expect("instance");
+        let inst = self.instances.get_mut(ext).expect("instance");
         let known = inst.learned.get(&mac).map(|l| l.port.as_str());
         if learnt {
             // Given by an attach request, already learnt there, or on a port that is not
@@ -41,7 +82,7 @@ impl VpnManager {
                 || known == Some(port)
                 || inst.endpoints.on_port(port).next().is_none()
             {
-                return VpnOutputs::default();
+                return false;
             }
             let remote = match &inst.imports {
                 Imports::Evi(i) => i.remote_seq(&mac),
@@ -57,18 +98,18 @@ impl VpnManager {
                     mobility_seq: seq,
                 },
             );
-            self.announce(rib, &ext, &nlri, attrs);
+            self.announce(rib, ext, &nlri, attrs);
         } else {
             // Forgotten on a port it is no longer on (it moved to another port): kept.
             if known != Some(port) {
-                return VpnOutputs::default();
+                return false;
             }
             inst.learned.remove(&mac);
             let nlri = evi::mac_nlri(inst, mac, None);
-            self.withdraw(rib, &ext, &nlri);
+            self.withdraw(rib, ext, &nlri);
         }
-        self.dirty(&ext).macs.insert(mac);
-        self.finish(rib)
+        self.dirty(ext).macs.insert(mac);
+        true
     }
 
     /// An attach request now gives `mac`: its endpoint's route replaces the learnt one.

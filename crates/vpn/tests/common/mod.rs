@@ -123,6 +123,12 @@ impl Net {
     /// The bridge of E-VPN instance `ext` on node `i` learnt (or forgot) `mac` on `port`.
     pub fn learn(&mut self, i: usize, ext: &str, port: &str, mac: &str, learnt: bool) {
         let id = self.instance(i, ext).id;
+        self.learn_in(i, id, port, mac, learnt);
+    }
+
+    /// The bridge of the E-VPN instance of dataplane id `id` (which may not exist yet) on
+    /// node `i` learnt (or forgot) `mac` on `port`.
+    pub fn learn_in(&mut self, i: usize, id: u32, port: &str, mac: &str, learnt: bool) {
         let n = &mut self.nodes[i];
         let out = n
             .vpn
