@@ -1,12 +1,12 @@
 //! What the dataplane driver is told, part by part: which parts of an instance's desired
 //! state an operation may have changed ([`Dirty`]), so that only those are computed again and
 //! sent — an attach to a VRF of ten thousand ports costs what it costs in a VRF of one — and
-//! the small parts last sent ([`Told`]), computed again for every changed instance and sent
-//! only when they differ.
+//! the small parts last sent (an instance's header, [`EviTold`]), computed again for every
+//! changed instance and sent only when they differ.
 
 use std::collections::BTreeSet;
 
-use bagpipe_dataplane::{EvpnChange, FloodEntry, VrfChange};
+use bagpipe_dataplane::{EvpnChange, FloodEntry};
 use bagpipe_wire::{IpPrefix, MacAddress};
 
 #[derive(Debug, Default)]
@@ -22,16 +22,19 @@ pub struct Dirty {
     pub prefixes: BTreeSet<IpPrefix>,
 }
 
-/// The parts of an instance that are always computed again: its own fields (VNI, bridge,
-/// router MAC, fallback, redirections) and an E-VPN instance's flood list (one entry per
-/// remote VTEP).
+/// What an E-VPN instance's driver was last told of the parts always computed again: its
+/// own fields (VNI, bridge, gateway port) and its flood list (one entry per remote VTEP). A
+/// VRF's is its header alone (a [`bagpipe_dataplane::VrfChange::Instance`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Told {
-    Evi {
-        header: EvpnChange,
-        floods: BTreeSet<FloodEntry>,
-    },
-    Vrf {
-        header: VrfChange,
-    },
+pub struct EviTold {
+    pub header: EvpnChange,
+    pub floods: BTreeSet<FloodEntry>,
+}
+
+/// `now`, if it differs from what the driver was `told` (which it then becomes).
+pub fn if_changed<T: PartialEq + Clone>(told: &mut T, now: T) -> Option<T> {
+    (*told != now).then(|| {
+        *told = now.clone();
+        now
+    })
 }

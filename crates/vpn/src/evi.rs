@@ -20,7 +20,7 @@ use bagpipe_wire::{
     TunnelType,
 };
 
-use crate::changes::{Dirty, Told};
+use crate::changes::{if_changed, Dirty, EviTold};
 use crate::instance::{update_group, Endpoint, Instance, PathGroup, ReceivedPath};
 
 /// The paths an EVI imported, grouped as the dataplane uses them.
@@ -333,21 +333,11 @@ pub fn changes(
     inst: &Instance,
     imports: &EviImports,
     dirty: &Dirty,
-    told: &mut Told,
+    told: &mut EviTold,
 ) -> Vec<EvpnChange> {
-    let Told::Evi {
-        header: told_header,
-        floods: told_floods,
-    } = told
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let now = header(inst);
-    if now != *told_header {
-        *told_header = now.clone();
-        out.push(now);
-    }
+    let mut out: Vec<EvpnChange> = if_changed(&mut told.header, header(inst))
+        .into_iter()
+        .collect();
     for ifname in &dirty.ports {
         out.push(EvpnChange::LocalPort(
             ifname.clone(),
@@ -358,24 +348,12 @@ pub fn changes(
         out.push(EvpnChange::RemoteMac(*mac, remote_mac(inst, imports, mac)));
     }
     let floods = flood_list(imports);
-    for gone in told_floods.difference(&floods) {
+    for gone in told.floods.difference(&floods) {
         out.push(EvpnChange::Flood(*gone, false));
     }
-    for new in floods.difference(told_floods) {
+    for new in floods.difference(&told.floods) {
         out.push(EvpnChange::Flood(*new, true));
     }
-    *told_floods = floods;
+    told.floods = floods;
     out
-}
-
-/// What is always computed again, as in a whole state just sent.
-pub fn told(state: &EvpnInstanceState) -> Told {
-    Told::Evi {
-        header: EvpnChange::Instance {
-            vni: state.vni,
-            linux_bridge: state.linux_bridge.clone(),
-            gateway_port: state.gateway_port.clone(),
-        },
-        floods: state.flood_list.clone(),
-    }
 }

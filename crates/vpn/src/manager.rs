@@ -21,14 +21,14 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use bagpipe_dataplane::{
-    Encapsulation, EvpnInstanceState, InstanceState, InstanceUpdate, VrfState,
+    Encapsulation, EvpnInstanceState, InstanceState, InstanceUpdate, VrfChange, VrfState,
 };
 use bagpipe_rib::{Outputs, PeerChange, RouteEvent, RouteTable, SourceId};
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::{MacAddress, RouteDistinguisher, RouteTarget};
 
 use crate::allocators::IdAllocator;
-use crate::changes::{Dirty, Told};
+use crate::changes::{Dirty, EviTold};
 use crate::error::VpnError;
 use crate::evi::{self, EviImports};
 use crate::instance::{Endpoints, Imports, Instance, Options, ReceivedPath};
@@ -68,8 +68,10 @@ pub struct VpnManager {
     dirty: BTreeMap<String, Dirty>,
     /// What the E-VPN bridges learnt, by dataplane instance id and MAC: the port.
     bridge_macs: BTreeMap<(u32, MacAddress), String>,
-    /// What each instance's driver was last told of the parts always computed again.
-    told: HashMap<u32, Told>,
+    /// What each instance's driver was last told of the parts always computed again, by
+    /// instance id: E-VPN instances, VRFs.
+    told_evi: HashMap<u32, EviTold>,
+    told_vrf: HashMap<u32, VrfChange>,
     /// Instances whose derived routes and redirections may have changed.
     pending: BTreeSet<String>,
     out: VpnOutputs,
@@ -107,7 +109,8 @@ impl VpnManager {
             rds: IdAllocator::route_distinguishers(),
             next_instance_id: 1,
             dirty: BTreeMap::new(),
-            told: HashMap::new(),
+            told_evi: HashMap::new(),
+            told_vrf: HashMap::new(),
             bridge_macs: BTreeMap::new(),
             pending: BTreeSet::new(),
             out: VpnOutputs::default(),
@@ -372,7 +375,8 @@ impl VpnManager {
             VpnType::Evpn => self.out.evpn.push((inst.id, InstanceUpdate::Remove)),
             VpnType::Ipvpn => self.out.ipvpn.push((inst.id, InstanceUpdate::Remove)),
         }
-        self.told.remove(&inst.id);
+        self.told_evi.remove(&inst.id);
+        self.told_vrf.remove(&inst.id);
         self.bridge_macs.retain(|(id, _), _| *id != inst.id);
         self.dirty.remove(ext);
         self.pending.remove(ext);
@@ -436,14 +440,18 @@ impl VpnManager {
                 continue;
             };
             // A driver learns of an instance from its whole state.
-            let told = self.told.get_mut(&inst.id).filter(|_| !dirty.all);
             match &inst.imports {
                 Imports::Evi(i) => {
+                    let told = self.told_evi.get_mut(&inst.id).filter(|_| !dirty.all);
                     let update = match told {
                         Some(told) => InstanceUpdate::Changes(evi::changes(inst, i, &dirty, told)),
                         None => {
                             let state = evi::dataplane_state(inst, i);
-                            self.told.insert(inst.id, evi::told(&state));
+                            let told = EviTold {
+                                header: evi::header(inst),
+                                floods: state.flood_list.clone(),
+                            };
+                            self.told_evi.insert(inst.id, told);
                             InstanceUpdate::Replace(state)
                         }
                     };
@@ -452,14 +460,17 @@ impl VpnManager {
                 Imports::Vrf(i) => {
                     let redirects = redirect_rules(&self.instances, inst);
                     let config = &self.config;
+                    let told = self.told_vrf.get_mut(&inst.id).filter(|_| !dirty.all);
                     let update = match told {
                         Some(told) => InstanceUpdate::Changes(vrf::changes(
                             inst, i, config, redirects, &dirty, told,
                         )),
                         None => {
-                            let state = vrf::dataplane_state(inst, i, config, redirects);
-                            self.told.insert(inst.id, vrf::told(&state));
-                            InstanceUpdate::Replace(state)
+                            let header = vrf::header(inst, config, redirects.clone());
+                            self.told_vrf.insert(inst.id, header);
+                            InstanceUpdate::Replace(vrf::dataplane_state(
+                                inst, i, config, redirects,
+                            ))
                         }
                     };
                     push_update(&mut self.out.ipvpn, inst.id, update);

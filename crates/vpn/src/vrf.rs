@@ -17,7 +17,7 @@ use bagpipe_wire::{
     RouteTarget, TunnelType,
 };
 
-use crate::changes::{Dirty, Told};
+use crate::changes::{if_changed, Dirty};
 use crate::instance::{update_group, Endpoint, Instance, PathGroup, ReceivedPath};
 use crate::manager::VpnConfig;
 
@@ -358,20 +358,11 @@ pub fn changes(
     config: &VpnConfig,
     redirects: Vec<TrafficRedirect>,
     dirty: &Dirty,
-    told: &mut Told,
+    told: &mut VrfChange,
 ) -> Vec<VrfChange> {
-    let Told::Vrf {
-        header: told_header,
-    } = told
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let now = header(inst, config, redirects);
-    if now != *told_header {
-        *told_header = now.clone();
-        out.push(now);
-    }
+    let mut out: Vec<VrfChange> = if_changed(told, header(inst, config, redirects))
+        .into_iter()
+        .collect();
     for ifname in &dirty.ports {
         out.push(VrfChange::LocalPort(
             ifname.clone(),
@@ -385,16 +376,4 @@ pub fn changes(
         ));
     }
     out
-}
-
-/// What is always computed again, as in a whole state just sent.
-pub fn told(state: &VrfState) -> Told {
-    Told::Vrf {
-        header: VrfChange::Instance {
-            vni: state.vni,
-            router_mac: state.router_mac,
-            fallback: state.fallback.clone(),
-            redirects: state.redirects.clone(),
-        },
-    }
 }
