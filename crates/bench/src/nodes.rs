@@ -12,7 +12,7 @@ use bagpipe_testbed::gobgp;
 use bagpipe_testbed::process::Process;
 use bagpipe_testbed::wait::poll;
 
-use crate::process::{cpu_seconds, installed, rss};
+use crate::process::{cpu_seconds, installed, private_memory, rss};
 
 pub const ASN: u32 = 64512;
 
@@ -146,6 +146,10 @@ impl Node {
 
     pub fn rss(&self) -> Option<u64> {
         rss(self.process.pid())
+    }
+
+    pub fn private_memory(&self) -> Option<u64> {
+        private_memory(self.process.pid())
     }
 
     pub fn cpu_seconds(&self) -> f64 {

@@ -1,5 +1,5 @@
 //! What the benchmarks need of the processes they measure beyond `bagpipe_testbed::process`:
-//! their CPU time and resident memory from /proc, whether a program is installed, and the
+//! their CPU time and memory from /proc, whether a program is installed, and the
 //! `bagpipe-bgp` to measure.
 
 use std::path::Path;
@@ -18,8 +18,20 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
 
 /// VmRSS of a process, in bytes.
 pub fn rss(pid: u32) -> Option<u64> {
+    status_bytes(pid, "VmRSS:")
+}
+
+/// The anonymous part of a process's resident memory (RssAnon), in bytes: what it
+/// allocated, without the pages of its program file that running a code path for the first
+/// time maps in (a one-time cost, shared and reclaimable, not a cost per port or route).
+pub fn private_memory(pid: u32) -> Option<u64> {
+    status_bytes(pid, "RssAnon:")
+}
+
+/// A `kB` field of /proc/<pid>/status, in bytes.
+fn status_bytes(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }

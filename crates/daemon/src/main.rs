@@ -1,6 +1,8 @@
 //! `bagpipe-bgp`: the BGP VPN daemon, a drop-in replacement for the original's.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -9,6 +11,7 @@ use bagpipe_daemon::looking_glass::{LogRing, DEFAULT_LOG_RING_CAPACITY};
 use bagpipe_daemon::startup;
 use clap::Parser;
 use tokio::signal::unix::{signal, SignalKind};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -41,21 +44,24 @@ fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<
         .log_file
         .clone()
         .or_else(|| config.logging.log_file.clone());
-    let writer: Box<dyn Fn() -> Box<dyn std::io::Write> + Send + Sync> = match file {
+    // One handle for the life of the process: a handle per line (try_clone) cost a dup and a
+    // close around every write.
+    // Colours only for a person watching a terminal, not in files or journald.
+    let ansi = file.is_none() && std::io::stderr().is_terminal();
+    let writer = match file {
         Some(path) => {
             let f = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&path)
                 .with_context(|| format!("log file {}", path.display()))?;
-            Box::new(move || {
-                Box::new(f.try_clone().expect("log file handle")) as Box<dyn std::io::Write>
-            })
+            BoxMakeWriter::new(Arc::new(f))
         }
-        None => Box::new(|| Box::new(std::io::stderr()) as Box<dyn std::io::Write>),
+        None => BoxMakeWriter::new(std::io::stderr),
     };
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
+        .with_ansi(ansi)
         .with_target(false);
     let fmt = if json {
         fmt.json().boxed()

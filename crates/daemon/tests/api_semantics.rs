@@ -136,3 +136,38 @@ fn what_the_engine_refuses_is_a_400_naming_the_field() {
     assert_eq!(d.lg("vpns/instances").as_array().unwrap().len(), 2);
     assert!(d.get("/ping").is_ok());
 }
+
+#[test]
+fn requests_are_logged_to_the_configured_log_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bagpipe-bgp.log");
+    let (addr, port) = ("127.0.23.203", 19304);
+    let ini = format!(
+        "[DEFAULT]\nlog_file = {}\n\n{}",
+        log.display(),
+        daemon_ini(addr, &[], 19301, port, "")
+    );
+    let d = start_daemon("api", addr, port, &ini);
+    for (port, mac, ip) in [
+        ("tap1", "52:54:00:00:03:01", "10.3.0.1/24"),
+        ("tap2", "52:54:00:00:03:02", "10.3.0.2/24"),
+    ] {
+        d.attach(&evpn_body("logged-net", port, mac, ip));
+    }
+    let written = std::fs::read_to_string(&log).unwrap();
+    let attaches: Vec<&str> = written
+        .lines()
+        .filter(|l| l.contains(" INFO attach ") && l.contains("logged-net"))
+        .collect();
+    assert_eq!(attaches.len(), 2, "{written}");
+    assert!(attaches[1].contains("52:54:00:00:03:02"), "{written}");
+    assert!(
+        !written.contains('\x1b'),
+        "no terminal colours in a file: {written}"
+    );
+    assert!(
+        !d.log().contains("logged-net"),
+        "the log file, not standard error: {}",
+        d.log()
+    );
+}

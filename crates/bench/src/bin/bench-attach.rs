@@ -3,9 +3,11 @@
 //! each: sequentially and with 4, 16 and 64 parallel clients, on kept-alive connections and
 //! with a new connection per request (as the OpenStack agent does). Reported: requests per
 //! second, p50/p99 latency, errors and resets, the time until all N routes are in B's VRF,
-//! resident memory (idle, per attached port on A, per received route on B), start-up time
-//! to API ready. The same run measures the original bagpipe-bgp (networking-bagpipe) when it
-//! is installed, and ratios are taken against it.
+//! memory (resident when idle; private memory per attached port on A and per received route
+//! on B), start-up time to API ready. The same run measures the original bagpipe-bgp
+//! (networking-bagpipe) when it is installed, and ratios are taken against it; and the same
+//! clients against a server that does nothing ([`NoopServer`]): the most any daemon can
+//! reach on this machine, hence the highest ratio to the original that it allows.
 //!
 //!   cargo build --release -p bagpipe-daemon -p bagpipe-bench
 //!   target/release/bench-attach [--ports 1000] [--ours-ports 10000] [--original PATH]
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
+use bagpipe_bench::noop_server::NoopServer;
 use bagpipe_bench::process::{daemon_binary, installed};
 use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
 use bagpipe_testbed::wait::poll;
@@ -53,6 +56,10 @@ fn phase_rt(phase: usize) -> String {
 /// B's VRF.
 const B_PHASE: usize = 99;
 
+/// The instance A attaches one port to and detaches it from before being measured, so that
+/// the first use of its code paths does not count as the cost of the first ports.
+const WARM_UP_PHASE: usize = 98;
+
 fn attach_body(phase: usize, i: usize) -> Vec<u8> {
     let (hi, lo) = (i / 250, i % 250 + 1);
     let import: Vec<String> = if phase == B_PHASE {
@@ -68,6 +75,17 @@ fn attach_body(phase: usize, i: usize) -> Vec<u8> {
         "ip_address": format!("10.{phase}.{hi}.{lo}/8"),
         "gateway_ip": "10.255.255.254",
         "advertise_subnet": false,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn detach_body(phase: usize, i: usize) -> Vec<u8> {
+    let attach: serde_json::Value = serde_json::from_slice(&attach_body(phase, i)).expect("JSON");
+    json!({
+        "vpn_instance_id": attach["vpn_instance_id"], "vpn_type": "ipvpn",
+        "local_port": attach["local_port"], "mac_address": attach["mac_address"],
+        "ip_address": attach["ip_address"],
     })
     .to_string()
     .into_bytes()
@@ -173,8 +191,12 @@ struct Run {
     n: usize,
     startup: Duration,
     idle_rss: u64,
+    /// Private memory per port attached to A, and per route received by B.
     per_port: f64,
     per_route: f64,
+    /// Resident memory per port attached to A, which counts the program's pages mapped in
+    /// by the first attaches too.
+    rss_per_port: f64,
     visible: Option<Duration>,
     log_per_attach: f64,
     /// CPU seconds of A per attach, and of B per received route (first phase).
@@ -208,15 +230,22 @@ fn run(
     })
     .with_context(|| format!("{system}: BGP sessions not established: {}", a.log_tail()))?;
     // B imports the route target: one port of its own in the VRF.
-    let r = Client::new(b.api, false).post_json("/attach_localport", &attach_body(B_PHASE, 0))?;
-    anyhow::ensure!(
-        r.status == 200,
-        "{system}: B's attach refused: {}",
-        String::from_utf8_lossy(&r.body)
-    );
+    let request = |api, path, body: &[u8]| -> anyhow::Result<()> {
+        let r = Client::new(api, false).post_json(path, body)?;
+        anyhow::ensure!(
+            r.status == 200,
+            "{system}: {path} refused: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        Ok(())
+    };
+    request(b.api, "/attach_localport", &attach_body(B_PHASE, 0))?;
+    request(a.api, "/attach_localport", &attach_body(WARM_UP_PHASE, 0))?;
+    request(a.api, "/detach_localport", &detach_body(WARM_UP_PHASE, 0))?;
     std::thread::sleep(Duration::from_secs(2));
     let idle_rss = a.rss().unwrap_or(0);
-    let b_before = b.rss().unwrap_or(0);
+    let a_before = a.private_memory().unwrap_or(0);
+    let b_before = b.private_memory().unwrap_or(0);
     let b_received = received_routes(b.api).unwrap_or(0);
     let (a_cpu, b_cpu) = (a.cpu_seconds(), b.cpu_seconds());
     let log_before = a.log_bytes();
@@ -224,6 +253,7 @@ fn run(
     let mut phases = Vec::new();
     let mut visible = None;
     let mut per_port = 0.0;
+    let mut rss_per_port = 0.0;
     let mut per_route = 0.0;
     let mut log_per_attach = 0.0;
     let mut cpu_per_attach = 0.0;
@@ -250,14 +280,17 @@ fn run(
                 p.resets
             );
             if phase_no == 0 {
-                per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
+                per_port =
+                    a.private_memory().unwrap_or(0).saturating_sub(a_before) as f64 / n as f64;
+                rss_per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
                 cpu_per_attach = (a.cpu_seconds() - a_cpu) / n as f64;
                 log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
                 let ok = n - p.errors - p.resets;
                 let in_rib = poll(Duration::from_secs(120), Duration::from_millis(10), || {
                     (received_routes(b.api)? >= b_received + ok as u64).then_some(())
                 });
-                per_route = b.rss().unwrap_or(0).saturating_sub(b_before) as f64 / ok.max(1) as f64;
+                per_route = b.private_memory().unwrap_or(0).saturating_sub(b_before) as f64
+                    / ok.max(1) as f64;
                 // CPU time, unlike wall time, hardly depends on what else the machine runs.
                 cpu_per_route = (b.cpu_seconds() - b_cpu) / ok.max(1) as f64;
                 // Then in the VRF (at once for ours; the original imports from a queue).
@@ -281,12 +314,37 @@ fn run(
         idle_rss,
         per_port,
         per_route,
+        rss_per_port,
         visible,
         log_per_attach,
         cpu_per_attach,
         cpu_per_route,
         phases,
     })
+}
+
+/// The phases of a run against a server that does nothing.
+fn run_floor(n: usize, clients: &[usize], modes: &[bool]) -> anyhow::Result<Vec<Phase>> {
+    let threads = clients.iter().copied().max().unwrap_or(1);
+    let server = NoopServer::start(
+        SocketAddr::new(Ipv4Addr::new(127, 0, 58, 1).into(), 21140),
+        threads,
+    )
+    .context("no-op server")?;
+    let mut phases = Vec::new();
+    for &keep_alive in modes {
+        for &c in clients {
+            phases.push(run_phase(server.addr, 0, n, c, keep_alive));
+        }
+    }
+    Ok(phases)
+}
+
+/// The phase of `phases` with the same clients and connection mode as `p`.
+fn same_kind<'a>(phases: &'a [Phase], p: &Phase) -> Option<&'a Phase> {
+    phases
+        .iter()
+        .find(|q| q.clients == p.clients && q.keep_alive == p.keep_alive)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -317,6 +375,8 @@ fn main() -> anyhow::Result<()> {
             original.display()
         ));
     }
+    eprintln!("no-op server: the same clients");
+    let floor = run_floor(args.ports, &args.clients, &[true, false])?;
     runs.push(run(
         "bagpipe-rs",
         &ours,
@@ -348,18 +408,23 @@ fn main() -> anyhow::Result<()> {
         "errors",
         "resets",
         "vs original",
+        "of the no-op server's rate",
     ]);
-    for r in &runs {
-        for p in &r.phases {
+    let floor_run = [("no-op server", args.ports, floor.as_slice())];
+    let rows = runs
+        .iter()
+        .map(|r| (r.system, r.n, r.phases.as_slice()))
+        .chain(floor_run);
+    for (system, n, phases) in rows {
+        for p in phases {
             // Only against the same N: an attach costs more in a larger VRF.
-            let same = reference.filter(|o| o.n == r.n).and_then(|o| {
-                o.phases
-                    .iter()
-                    .find(|q| q.clients == p.clients && q.keep_alive == p.keep_alive)
-            });
+            let original = reference
+                .filter(|o| o.n == n)
+                .and_then(|o| same_kind(&o.phases, p));
+            let noop = (n == args.ports).then(|| same_kind(&floor, p)).flatten();
             t.row(vec![
-                r.system.into(),
-                count(r.n as f64),
+                system.into(),
+                count(n as f64),
                 p.clients.to_string(),
                 p.mode().into(),
                 count(p.rate()),
@@ -367,7 +432,10 @@ fn main() -> anyhow::Result<()> {
                 ms(p.p99),
                 p.errors.to_string(),
                 p.resets.to_string(),
-                same.map_or("—".into(), |o| ratio(p.rate(), o.rate())),
+                original.map_or("—".into(), |o| ratio(p.rate(), o.rate())),
+                noop.map_or("—".into(), |o| {
+                    format!("{:.0} %", 100.0 * p.rate() / o.rate())
+                }),
             ]);
         }
     }
@@ -376,8 +444,9 @@ fn main() -> anyhow::Result<()> {
         "N",
         "start to API ready",
         "RSS idle",
-        "RSS per attached port (A)",
-        "RSS per received route (B)",
+        "private memory per attached port (A)",
+        "(RSS per attached port)",
+        "private memory per received route (B)",
         "all N routes in B's VRF",
         "log per attach",
         "CPU per attach (A)",
@@ -390,6 +459,7 @@ fn main() -> anyhow::Result<()> {
             ms(r.startup),
             bytes(r.idle_rss as f64),
             bytes(r.per_port),
+            bytes(r.rss_per_port),
             bytes(r.per_route),
             r.visible.map_or("not all seen in 120 s".into(), |v| {
                 format!("{:.2} s after the first request", v.as_secs_f64())
@@ -400,11 +470,12 @@ fn main() -> anyhow::Result<()> {
         ]);
     }
     println!();
-    println!("REST attach: IP VPN attach requests to node A (two nodes and a GoBGP route reflector, dummy dataplanes); ratios against the original in the same run, same clients and connection mode");
+    println!("REST attach: IP VPN attach requests to node A (two nodes and a GoBGP route reflector, dummy dataplanes); ratios against the original in the same run, same clients and connection mode; the no-op server answers the same requests without doing anything, so its ratio to the original is the highest any daemon can show on this machine");
     println!();
     print!("{}", t.render());
     println!();
     print!("{}", m.render());
+    println!("private memory: growth of the anonymous resident memory (RssAnon) after a warm-up attach and detach; RSS also counts the pages of the program that the first attaches map in, once");
     for n in notes {
         println!("{n}");
     }
