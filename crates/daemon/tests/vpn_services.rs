@@ -161,7 +161,7 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     );
     assert_eq!(
         evi["gateway_port"],
-        json!({"interface": format!("evpn{evi_id}-ipvpn{vrf_id}"),
+        json!({"interface": format!("bpve-{evi_id}"),
                "ipvpn": {"href": d.url("/looking-glass/vpns/instances/vrf1"),
                          "id": format!("VRF-{vrf_id}"), "external_instance_id": "vrf1"}})
     );
@@ -172,18 +172,15 @@ fn an_evpn_plugged_into_a_vrf_shows_as_its_gateway_port() {
     );
     assert!(vrf.get("readvertised").is_some() && evi.get("readvertised").is_none());
     let ports = d.lg("vpns/instances/vrf1/ports");
-    assert!(
-        ports.get(format!("ipvpn{vrf_id}-evpn{evi_id}")).is_some(),
-        "{ports}"
-    );
+    assert!(ports.get(format!("bpvi-{evi_id}")).is_some(), "{ports}");
     let evpn_state = wait_for(T, "the gateway port in the E-VPN dataplane", || {
         let s = d.dataplane_instance("evpn", evi_id);
         s["gateway_port"].is_object().then_some(s)
     });
     assert_eq!(
         evpn_state["gateway_port"],
-        json!({"ifname": format!("evpn{evi_id}-ipvpn{vrf_id}"),
-               "veth_peer": format!("ipvpn{vrf_id}-evpn{evi_id}"), "gateway_ip": "10.31.0.1"})
+        json!({"ifname": format!("bpve-{evi_id}"),
+               "veth_peer": format!("bpvi-{evi_id}"), "gateway_ip": "10.31.0.1"})
     );
     let vrf_state = d.dataplane_instance("ipvpn", vrf_id);
     assert_eq!(vrf_state["fallback"]["ovs_port_number"], 6);

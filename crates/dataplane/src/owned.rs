@@ -16,6 +16,11 @@ pub const EVPN_BRIDGE_PREFIX: &str = "bpvb-";
 pub const EVPN_VXLAN_PREFIX: &str = "bpvx-";
 /// The VXLAN device of an IP VPN instance (`bpvr-<id>`).
 pub const VRF_VXLAN_PREFIX: &str = "bpvr-";
+/// E-VPN-to-IP-VPN stitching joins the bridge of E-VPN instance `<id>` to the VRF it is
+/// plugged into with a veth pair: `bpve-<id>` in the bridge...
+pub const STITCH_EVPN_END_PREFIX: &str = "bpve-";
+/// ...and `bpvi-<id>`, a port the VRF routes for (an E-VPN is plugged into one VRF at most).
+pub const STITCH_VRF_END_PREFIX: &str = "bpvi-";
 
 /// The route protocol of our routes, rules, neighbour entries and addresses (the number the
 /// original bagpipe-bgp used for its routes).
@@ -42,6 +47,16 @@ pub fn vrf_vxlan_name(id: u32) -> String {
     format!("{VRF_VXLAN_PREFIX}{id}")
 }
 
+/// The bridge end of the stitching of E-VPN instance `evi`.
+pub fn stitch_evpn_end(evi: u32) -> String {
+    format!("{STITCH_EVPN_END_PREFIX}{evi}")
+}
+
+/// The VRF end of the stitching of E-VPN instance `evi`.
+pub fn stitch_vrf_end(evi: u32) -> String {
+    format!("{STITCH_VRF_END_PREFIX}{evi}")
+}
+
 /// `None` when `id` is too large to have a table of its own.
 pub fn table_of(id: u32) -> Option<u32> {
     TABLE_BASE.checked_add(id).filter(|t| *t != u32::MAX)
@@ -49,9 +64,15 @@ pub fn table_of(id: u32) -> Option<u32> {
 
 /// Whether a device name is one of ours.
 pub fn is_owned_device(name: &str) -> bool {
-    [EVPN_BRIDGE_PREFIX, EVPN_VXLAN_PREFIX, VRF_VXLAN_PREFIX]
-        .iter()
-        .any(|p| name.strip_prefix(p).is_some_and(is_id))
+    [
+        EVPN_BRIDGE_PREFIX,
+        EVPN_VXLAN_PREFIX,
+        VRF_VXLAN_PREFIX,
+        STITCH_EVPN_END_PREFIX,
+        STITCH_VRF_END_PREFIX,
+    ]
+    .iter()
+    .any(|p| name.strip_prefix(p).is_some_and(is_id))
 }
 
 /// The instance a device name belongs to, given the prefix of its kind.
@@ -78,6 +99,8 @@ mod tests {
             evpn_bridge_name(u32::MAX),
             evpn_vxlan_name(u32::MAX),
             vrf_vxlan_name(u32::MAX),
+            stitch_evpn_end(u32::MAX),
+            stitch_vrf_end(u32::MAX),
         ] {
             assert!(name.len() <= IFNAME_MAX, "{name}");
             assert!(name.starts_with(DEVICE_PREFIX));

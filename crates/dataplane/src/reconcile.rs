@@ -221,10 +221,10 @@ impl<K: Kernel, P: Ord + Clone> Reconciler<K, P> {
             .execute(link_ops, &mut outcome)
             .await
             .into_iter()
-            .filter_map(|op| match op {
-                Op::Remove(e) => link_name(&e),
-                Op::Change { old, new } if recreates(&old, &new) => link_name(&old),
-                _ => None,
+            .flat_map(|op| match op {
+                Op::Remove(e) => link_names(&e),
+                Op::Change { old, new } if recreates(&old, &new) => link_names(&old),
+                _ => Vec::new(),
             })
             .collect();
         if !dead.is_empty() {
@@ -366,18 +366,26 @@ impl Outcome {
     }
 }
 
-fn link_name(entry: &Entry) -> Option<String> {
+/// The devices a link entry is (both ends of a veth pair).
+fn link_names(entry: &Entry) -> Vec<String> {
     match entry {
-        Entry::Bridge { name } => Some(name.clone()),
-        Entry::Vxlan(v) => Some(v.name.clone()),
-        _ => None,
+        Entry::Bridge { name } => vec![name.clone()],
+        Entry::Vxlan(v) => vec![v.name.clone()],
+        Entry::Veth { name, peer, .. } => vec![name.clone(), peer.clone()],
+        _ => Vec::new(),
     }
 }
 
 /// Whether changing a link means deleting and creating it again (only the bridge a VXLAN
-/// device is plugged into can change in place).
+/// device or a veth pair is plugged into can change in place).
 pub(crate) fn recreates(old: &Entry, new: &Entry) -> bool {
     match (old, new) {
+        (
+            Entry::Veth { name, peer, .. },
+            Entry::Veth {
+                name: n, peer: p, ..
+            },
+        ) => (name, peer) != (n, p),
         (Entry::Vxlan(a), Entry::Vxlan(b)) => {
             (a.vni, a.local, a.dst_port) != (b.vni, b.local, b.dst_port)
                 || (b.mac.is_some() && a.mac != b.mac)

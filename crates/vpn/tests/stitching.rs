@@ -38,11 +38,9 @@ fn the_vrf_gets_a_port_in_the_evpn_and_loses_it_with_its_last_endpoint() {
     net.attach(0, evpn_port("net1", "tap5", 5));
     net.attach(0, stitched("vrf1", "net1", 5));
     net.attach(0, stitched("vrf1", "net1", 6));
-    let (evi_id, vrf_id) = (net.instance(0, "net1").id, net.instance(0, "vrf1").id);
-    let (evpn_if, ipvpn_if) = (
-        format!("evpn{evi_id}-ipvpn{vrf_id}"),
-        format!("ipvpn{vrf_id}-evpn{evi_id}"),
-    );
+    // Named after the E-VPN instance, as the dataplane names what it owns.
+    let evi_id = net.instance(0, "net1").id;
+    let (evpn_if, ipvpn_if) = (format!("bpve-{evi_id}"), format!("bpvi-{evi_id}"));
     assert_eq!(
         net.evi(0, "net1").gateway_port,
         Some(EvpnGatewayPort {

@@ -16,6 +16,14 @@ pub enum Entry {
     },
     /// A VXLAN device we create: no learning, up.
     Vxlan(VxlanDevice),
+    /// A veth pair we create, both ends up: `name` plugged into `bridge`, `peer` left to
+    /// whoever routes for it (E-VPN-to-IP-VPN stitching: the VRF). Removing `name` removes
+    /// the pair.
+    Veth {
+        name: String,
+        peer: String,
+        bridge: Option<String>,
+    },
     /// Someone else's device (a VM's tap or veth) plugged into one of our bridges.
     BridgePort {
         name: String,
@@ -142,6 +150,7 @@ impl Entry {
         match self {
             Entry::Bridge { name } => Key::Link(name.clone()),
             Entry::Vxlan(v) => Key::Link(v.name.clone()),
+            Entry::Veth { name, .. } => Key::Link(name.clone()),
             Entry::BridgePort { name, .. } => Key::BridgePort(name.clone()),
             Entry::RoutedPort { name } => Key::RoutedPort(name.clone()),
             Entry::Fdb(f) => Key::Fdb {
@@ -185,7 +194,7 @@ impl Entry {
     pub(crate) fn stage(&self) -> u8 {
         match self {
             Entry::Bridge { .. } => 0,
-            Entry::Vxlan(_) => 1,
+            Entry::Vxlan(_) | Entry::Veth { .. } => 1,
             Entry::BridgePort { .. } | Entry::RoutedPort { .. } => 2,
             Entry::Addr { .. } | Entry::Rule(_) | Entry::Neigh { .. } | Entry::Fdb(_) => 3,
             Entry::Route(_) => 4,
@@ -213,6 +222,11 @@ impl Entry {
             Entry::Vxlan(v) => [Some(v.name.as_str()), v.bridge.as_deref()]
                 .into_iter()
                 .flatten()
+                .collect(),
+            Entry::Veth { name, peer, bridge } => [Some(name), Some(peer), bridge.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
                 .collect(),
             Entry::BridgePort { name, bridge } => vec![name, bridge],
             Entry::Fdb(f) => vec![&f.dev],

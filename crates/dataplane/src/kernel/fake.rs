@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use super::{Entry, Kernel, KernelError, Key, Op};
+use super::{Entry, Kernel, KernelError, Key, Op, VxlanDevice};
 
 #[derive(Clone, Default)]
 pub struct FakeKernel {
@@ -55,7 +55,12 @@ impl FakeKernel {
 
 impl State {
     fn device_exists(&self, name: &str) -> bool {
-        self.foreign_devices.contains(name) || self.entries.contains_key(&Key::Link(name.into()))
+        self.foreign_devices.contains(name)
+            || self.entries.contains_key(&Key::Link(name.into()))
+            || self
+                .entries
+                .values()
+                .any(|e| matches!(e, Entry::Veth { peer, .. } if peer == name))
     }
 
     fn apply(&mut self, op: &Op) -> Result<(), KernelError> {
@@ -68,15 +73,16 @@ impl State {
         }
         match op {
             Op::Create(e) | Op::Change { new: e, .. } => {
-                let own_name = match e {
-                    Entry::Bridge { name } => Some(name.as_str()),
-                    Entry::Vxlan(v) => Some(v.name.as_str()),
-                    _ => None,
+                let own_names = match e {
+                    Entry::Bridge { name } => vec![name.as_str()],
+                    Entry::Vxlan(v) => vec![v.name.as_str()],
+                    Entry::Veth { name, peer, .. } => vec![name.as_str(), peer.as_str()],
+                    _ => vec![],
                 };
                 if let Some(missing) = e
                     .devices()
                     .into_iter()
-                    .find(|d| Some(*d) != own_name && !self.device_exists(d))
+                    .find(|d| !own_names.contains(d) && !self.device_exists(d))
                 {
                     return Err(fail(&format!("no device {missing}")));
                 }
@@ -84,13 +90,24 @@ impl State {
             }
             Op::Remove(e) => {
                 self.entries.remove(&e.key());
-                if let Key::Link(name) = e.key() {
+                // A veth pair goes with both its ends.
+                let gone: Vec<String> = match e {
+                    Entry::Veth { name, peer, .. } => vec![name.clone(), peer.clone()],
+                    _ => match e.key() {
+                        Key::Link(name) => vec![name],
+                        _ => vec![],
+                    },
+                };
+                for name in gone {
                     self.entries.retain(|_, other| !lives_on(other, &name));
                     for other in self.entries.values_mut() {
-                        if let Entry::Vxlan(v) = other {
-                            if v.bridge.as_deref() == Some(name.as_str()) {
-                                v.bridge = None;
-                            }
+                        let plugged_into = match other {
+                            Entry::Vxlan(VxlanDevice { bridge, .. })
+                            | Entry::Veth { bridge, .. } => bridge,
+                            _ => continue,
+                        };
+                        if plugged_into.as_deref() == Some(name.as_str()) {
+                            *plugged_into = None;
                         }
                     }
                 }
@@ -115,7 +132,7 @@ impl Kernel for FakeKernel {
 /// What the kernel deletes with a device (rules name devices but outlive them).
 fn lives_on(entry: &Entry, dev: &str) -> bool {
     match entry {
-        Entry::Rule(_) | Entry::Vxlan(_) | Entry::Bridge { .. } => false,
+        Entry::Rule(_) | Entry::Vxlan(_) | Entry::Veth { .. } | Entry::Bridge { .. } => false,
         Entry::BridgePort { name, bridge } => name == dev || bridge == dev,
         _ => entry.devices().contains(&dev),
     }

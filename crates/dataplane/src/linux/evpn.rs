@@ -7,7 +7,10 @@
 //!   bridge: with `neigh_suppress` on the VXLAN port, the bridge answers ARP and neighbour
 //!   solicitations for it locally instead of flooding them to every VTEP;
 //! - the flood list is the all-zeros FDB entries of the VXLAN device, one per VTEP
-//!   (head-end replication of broadcast and unknown frames).
+//!   (head-end replication of broadcast and unknown frames);
+//! - a VRF plugged into the instance (E-VPN-to-IP-VPN stitching) is a veth pair whose bridge
+//!   end the driver plugs into the bridge (the IP VPN driver routes for the other end), or an
+//!   existing port (Open vSwitch) plugged into a bridge of ours.
 
 use std::collections::BTreeMap;
 
@@ -106,7 +109,6 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
         let whole =
             !matches!(changed, Changed::Parts(parts) if !parts.contains(&EvpnPart::Instance));
         let parts = if whole {
-            super::warn_not_programmed(id, &super::evpn_not_programmed(s));
             *macs = LocalMacs::default();
             for (port, p) in &s.local_ports {
                 macs.set(port, local_mac(s, p.mac));
@@ -160,7 +162,7 @@ impl<K: Kernel> DataplaneDriver for LinuxEvpnDriver<K> {
                     "vni": s.vni,
                     "remote_macs": s.remote_macs.len(),
                     "flood_list": s.flood_list.len(),
-                    "not_programmed": super::evpn_not_programmed(s),
+                    "gateway_port": s.gateway_port.as_ref().map(|g| &g.ifname),
                     "last_error": self.last_errors.get(id),
                 });
                 (*id, status)
@@ -236,6 +238,19 @@ fn render(
                 mac: None,
                 bridge: Some(bridge.clone()),
             }));
+            match s.gateway_port.as_ref().map(|g| (&g.ifname, &g.veth_peer)) {
+                Some((name, Some(peer))) => out.push(Entry::Veth {
+                    name: name.clone(),
+                    peer: peer.clone(),
+                    bridge: Some(bridge.clone()),
+                }),
+                // Someone else's port: only into a bridge of ours, as a VM's.
+                Some((name, None)) if own_bridge => out.push(Entry::BridgePort {
+                    name: name.clone(),
+                    bridge: bridge.clone(),
+                }),
+                _ => {}
+            }
         }
         EvpnPart::LocalPort(port) => {
             if let (true, Some(p)) = (own_bridge, s.local_ports.get(port)) {
@@ -293,13 +308,15 @@ fn render(
     out
 }
 
-/// E-VPN entries: those on our bridges and `bpvx-` devices, the ports of our bridges, and
-/// neighbour and FDB entries anywhere but on IP VPN devices (on bridges given by name).
+/// E-VPN entries: those on our bridges and `bpvx-` devices, the ports of our bridges, the
+/// stitching pairs, and neighbour and FDB entries anywhere but on IP VPN devices (on bridges
+/// given by name).
 fn owns(entry: &Entry) -> bool {
     let on = |dev: &str| !dev.starts_with(VRF_VXLAN_PREFIX);
     match entry {
         Entry::Bridge { name } => on(name),
         Entry::Vxlan(v) => on(&v.name),
+        Entry::Veth { .. } => true,
         Entry::BridgePort { bridge, .. } => on(bridge),
         Entry::Fdb(f) => on(&f.dev),
         Entry::Neigh { dev, .. } => on(dev),

@@ -475,7 +475,7 @@ fn owns(entry: &Entry) -> bool {
         Entry::Fdb(f) => on_vrf_device(&f.dev),
         Entry::Neigh { dev, .. } => on_vrf_device(dev),
         Entry::Rule(_) | Entry::Route(_) | Entry::Addr { .. } | Entry::RoutedPort { .. } => true,
-        Entry::Bridge { .. } | Entry::BridgePort { .. } => false,
+        Entry::Bridge { .. } | Entry::BridgePort { .. } | Entry::Veth { .. } => false,
     }
 }
 

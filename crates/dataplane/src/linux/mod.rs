@@ -13,20 +13,11 @@ pub use learn::{watch_learned_macs, LearnedMac};
 use serde_json::json;
 
 use crate::kernel::{Entry, Kernel};
-use crate::model::{EvpnInstanceState, VrfState};
+use crate::model::VrfState;
 use crate::reconcile::Reconciler;
 
-/// What an E-VPN instance asks that the Linux driver does not program yet: shown in the
-/// looking glass and logged, never dropped in silence.
-fn evpn_not_programmed(s: &EvpnInstanceState) -> Vec<&'static str> {
-    s.gateway_port
-        .as_ref()
-        .map(|_| "gateway_port (E-VPN stitched into a VRF)")
-        .into_iter()
-        .collect()
-}
-
-/// What a VRF asks that the Linux driver does not program yet.
+/// What a VRF asks that the Linux driver does not program yet: shown in the looking glass
+/// and logged, never dropped in silence.
 fn vrf_not_programmed(s: &VrfState) -> Vec<&'static str> {
     let fallback = s.fallback.as_ref().map(|_| "fallback");
     let redirects = (!s.redirects.is_empty()).then_some("redirects (FlowSpec redirect-to-VRF)");
@@ -69,6 +60,7 @@ fn kind_name(entry: &Entry) -> &'static str {
     match entry {
         Entry::Bridge { .. } => "bridges",
         Entry::Vxlan(_) => "vxlan_devices",
+        Entry::Veth { .. } => "veth_pairs",
         Entry::BridgePort { .. } => "bridge_ports",
         Entry::RoutedPort { .. } => "routed_ports",
         Entry::Fdb(_) => "fdb_entries",

@@ -1,14 +1,16 @@
 //! E-VPN-to-IP-VPN stitching (the original's `_attach_evpn_2_ipvpn`): an IP VPN attachment
 //! whose `local_port` is `{"evpn": {"id": ...}}` plugs that E-VPN instance into the VRF. The
-//! two are joined by a pair of ports, `evpn<EVI>-ipvpn<VRF>` in the E-VPN's bridge and
-//! `ipvpn<VRF>-evpn<EVI>` in the VRF (a veth pair the E-VPN dataplane creates), or an OVS
-//! port named by `evpn.ovs_port_name` that exists already; the endpoints of the request are
+//! two are joined by a pair of ports, `bpve-<EVI>` in the E-VPN's bridge and `bpvi-<EVI>` in
+//! the VRF (a veth pair the E-VPN dataplane creates, named as the dataplane marks what it
+//! owns; the original's `evpn<EVI>-ipvpn<VRF>` were nobody's to clean up), or an OVS port
+//! named by `evpn.ovs_port_name` that exists already; the endpoints of the request are
 //! plugged on the VRF's port. The E-VPN instance stays while a VRF is plugged into it; the
 //! stitching is undone when no endpoint remains on the VRF's port.
 //!
 //! The checks and their order are the original's, answered with a 400 naming
 //! `local_port.evpn.id` where it raised a bare exception (a 500).
 
+use bagpipe_dataplane::owned::{stitch_evpn_end, stitch_vrf_end};
 use bagpipe_rib::RouteTable;
 
 use super::VpnManager;
@@ -62,8 +64,6 @@ impl VpnManager {
                 ),
             ));
         }
-        // The VRF's id, or the one it is about to get.
-        let vrf_id = vrf.map_or(self.next_instance_id, |v| v.id);
         let (evpn_if, ipvpn_if, veth) = match &plug.ovs_port_name {
             Some(name) => {
                 // The request checks guarantee an already plugged OVS port on the VRF side.
@@ -74,11 +74,7 @@ impl VpnManager {
                     .unwrap_or_default();
                 (name.clone(), port, false)
             }
-            None => (
-                format!("evpn{}-ipvpn{vrf_id}", evi.id),
-                format!("ipvpn{vrf_id}-evpn{}", evi.id),
-                true,
-            ),
+            None => (stitch_evpn_end(evi.id), stitch_vrf_end(evi.id), true),
         };
         Ok(Stitch {
             evi: plug.id.clone(),

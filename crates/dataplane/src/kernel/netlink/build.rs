@@ -9,8 +9,8 @@ use netlink_packet_route::address::{
 };
 use netlink_packet_route::link::{
     AfSpecInet6, AfSpecUnspec, BridgeStpState, In6AddrGenMode, InfoBridge, InfoBridgePort,
-    InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVxlan, LinkAttribute, LinkFlags, LinkInfo,
-    LinkMessage,
+    InfoData, InfoKind, InfoPortData, InfoPortKind, InfoVeth, InfoVxlan, LinkAttribute, LinkFlags,
+    LinkInfo, LinkMessage,
 };
 use netlink_packet_route::neighbour::{
     NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
@@ -37,6 +37,12 @@ impl NetlinkKernel {
             Entry::Vxlan(v) => match old {
                 Some(old) if !recreates(old, entry) => self.plug_vxlan(v).await,
                 _ => self.create_vxlan(v).await,
+            },
+            Entry::Veth { name, peer, bridge } => match old {
+                Some(old) if !recreates(old, entry) => {
+                    self.plug_veth(name, peer, bridge.as_deref()).await
+                }
+                _ => self.create_veth(name, peer, bridge.as_deref()).await,
             },
             Entry::BridgePort { name, bridge } => {
                 let master = self.index_of(bridge).await?;
@@ -90,6 +96,11 @@ impl NetlinkKernel {
         match entry {
             Entry::Bridge { name } => self.delete_link(name).await,
             Entry::Vxlan(v) => self.delete_link(&v.name).await,
+            Entry::Veth { name, peer, .. } => {
+                // The peer goes with it: its index must not be used again.
+                self.forget(&[peer]);
+                self.delete_link(name).await
+            }
             Entry::BridgePort { name, .. } => {
                 self.set_link(name, |l| l.attributes.push(LinkAttribute::Controller(0)))
                     .await
@@ -189,6 +200,51 @@ impl NetlinkKernel {
             self.call(Msg::NewLink(m), 0).await?;
         }
         self.set_up(&v.name).await
+    }
+
+    async fn create_veth(&self, name: &str, peer: &str, bridge: Option<&str>) -> Result<(), Errno> {
+        let mut peer_message = LinkMessage::default();
+        peer_message
+            .attributes
+            .push(LinkAttribute::IfName(peer.to_string()));
+        let mut m = LinkMessage::default();
+        m.attributes.push(LinkAttribute::IfName(name.to_string()));
+        m.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::Veth),
+            LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer_message))),
+        ]));
+        match self
+            .call(Msg::NewLink(m.clone()), NLM_F_CREATE | NLM_F_EXCL)
+            .await
+        {
+            // A pair of ours by that name with another peer: start afresh (the peer's index
+            // dies with it).
+            Err(Errno(libc::EEXIST)) => {
+                self.forget(&[peer]);
+                self.delete_link(name).await?;
+                self.call(Msg::NewLink(m), NLM_F_CREATE | NLM_F_EXCL)
+                    .await?;
+            }
+            other => other?,
+        }
+        // The bridge end carries frames only: no address of its own.
+        self.quiet_ipv6(name).await?;
+        self.plug_veth(name, peer, bridge).await
+    }
+
+    /// Plugs the bridge end of a veth pair into `bridge` (or out of any), then brings both
+    /// ends up.
+    async fn plug_veth(&self, name: &str, peer: &str, bridge: Option<&str>) -> Result<(), Errno> {
+        let master = match bridge {
+            Some(b) => self.index_of(b).await?,
+            None => 0,
+        };
+        self.set_link(name, |l| {
+            l.attributes.push(LinkAttribute::Controller(master))
+        })
+        .await?;
+        self.set_up(name).await?;
+        self.set_up(peer).await
     }
 
     /// No IPv6 link-local address, hence no router solicitations nor MLD reports sent by the

@@ -23,7 +23,10 @@ use super::{Errno, NetlinkKernel};
 use crate::kernel::{
     Entry, FdbEntry, FdbKind, NextHop, RouteEntry, RouteKind, RuleEntry, VxlanDevice,
 };
-use crate::owned::{is_owned_device, EVPN_BRIDGE_PREFIX, RT_PROTO_BAGPIPE};
+use crate::owned::{
+    is_owned_device, EVPN_BRIDGE_PREFIX, RT_PROTO_BAGPIPE, STITCH_EVPN_END_PREFIX,
+    STITCH_VRF_END_PREFIX,
+};
 
 /// What the link dump says about each device.
 struct Links {
@@ -74,12 +77,13 @@ impl NetlinkKernel {
             for m in self.dump(Msg::GetRule(query)).await? {
                 if let Msg::NewRule(r) = m {
                     if let Some(Entry::Rule(rule)) = rule_entry(&r) {
-                        // A port we route for has a rule of ours leading its traffic in.
-                        routed_ports.extend(
-                            rule.iif
-                                .clone()
-                                .filter(|i| i != "lo" && !is_owned_device(i) && links.exists(i)),
-                        );
+                        // A port we route for has a rule of ours leading its traffic in: a
+                        // VM's, or the VRF end of a stitching.
+                        routed_ports.extend(rule.iif.clone().filter(|i| {
+                            i != "lo"
+                                && (!is_owned_device(i) || i.starts_with(STITCH_VRF_END_PREFIX))
+                                && links.exists(i)
+                        }));
                         out.push(Entry::Rule(rule));
                     }
                 }
@@ -144,6 +148,20 @@ impl NetlinkKernel {
                 }),
                 Some((InfoKind::Vxlan, Some(InfoData::Vxlan(info)))) => {
                     out.extend(vxlan_device(name, l, info, master));
+                }
+                // A stitching pair is described from its bridge end.
+                Some((InfoKind::Veth, _)) if name.starts_with(STITCH_EVPN_END_PREFIX) => {
+                    let peer = l.attributes.iter().find_map(|a| match a {
+                        LinkAttribute::Link(i) => names.get(i).cloned(),
+                        _ => None,
+                    });
+                    if let Some(peer) = peer {
+                        out.push(Entry::Veth {
+                            name: name.to_string(),
+                            peer,
+                            bridge: master,
+                        });
+                    }
                 }
                 _ => {}
             }

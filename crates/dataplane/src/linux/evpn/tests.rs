@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use super::*;
@@ -222,25 +222,71 @@ async fn removing_the_instance_deletes_its_devices_and_so_their_entries() {
     assert!(kernel.entries().is_empty(), "{:#?}", kernel.entries());
 }
 
-#[test]
-fn a_stitching_the_driver_does_not_program_is_shown() {
+fn stitched(ifname: &str, veth_peer: Option<&str>) -> EvpnInstanceState {
+    EvpnInstanceState {
+        gateway_port: Some(crate::model::EvpnGatewayPort {
+            ifname: ifname.into(),
+            veth_peer: veth_peer.map(str::to_string),
+            gateway_ip: Some("10.0.0.1".parse().unwrap()),
+        }),
+        ..state()
+    }
+}
+
+#[tokio::test]
+async fn a_stitched_vrf_gets_a_veth_pair_into_the_bridge_which_goes_with_the_stitching() {
     let kernel = FakeKernel::with_devices(&["tap1"]);
-    let d = driver(&kernel);
-    let mut s = state();
-    let shown = |s: &EvpnInstanceState| {
-        d.describe(&BTreeMap::from([(1, s.clone())]))["details"]["instances"]["1"]["not_programmed"]
-            .clone()
+    let mut d = driver(&kernel);
+    d.reconcile_instance(1, Some(&state()), &Changed::All)
+        .await
+        .unwrap();
+    let veth = Entry::Veth {
+        name: "bpve-1".into(),
+        peer: "bpvi-1".into(),
+        bridge: Some("bpvb-1".into()),
     };
-    assert_eq!(shown(&s), serde_json::json!([]));
-    s.gateway_port = Some(crate::model::EvpnGatewayPort {
-        ifname: "bpg-1".into(),
-        veth_peer: None,
-        gateway_ip: None,
-    });
+    // Stitching changes the instance's own fields.
+    let instance = Changed::Parts(BTreeSet::from([EvpnPart::Instance]));
+    d.reconcile_instance(1, Some(&stitched("bpve-1", Some("bpvi-1"))), &instance)
+        .await
+        .unwrap();
+    assert!(kernel.entries().contains(&veth), "{:#?}", kernel.entries());
     assert_eq!(
-        shown(&s),
-        serde_json::json!(["gateway_port (E-VPN stitched into a VRF)"])
+        d.describe(&BTreeMap::from([(1, stitched("bpve-1", Some("bpvi-1")))]))["details"]
+            ["instances"]["1"]["gateway_port"],
+        "bpve-1"
     );
+    d.reconcile_instance(1, Some(&state()), &instance)
+        .await
+        .unwrap();
+    assert_eq!(kernel.take_applied().last(), Some(&Op::Remove(veth)));
+    assert!(!kernel
+        .entries()
+        .iter()
+        .any(|e| matches!(e, Entry::Veth { .. })));
+}
+
+#[tokio::test]
+async fn an_existing_gateway_port_is_plugged_into_a_bridge_of_ours_only() {
+    let kernel = FakeKernel::with_devices(&["tap1", "ovs-gw", "brq-net1"]);
+    let mut d = driver(&kernel);
+    d.reconcile_instance(1, Some(&stitched("ovs-gw", None)), &Changed::All)
+        .await
+        .unwrap();
+    let plugged = |bridge: &str| Entry::BridgePort {
+        name: "ovs-gw".into(),
+        bridge: bridge.into(),
+    };
+    assert!(kernel.entries().contains(&plugged("bpvb-1")));
+    let mut given = stitched("ovs-gw", None);
+    given.linux_bridge = Some("brq-net1".into());
+    d.reconcile_instance(1, Some(&given), &Changed::All)
+        .await
+        .unwrap();
+    assert!(!kernel
+        .entries()
+        .iter()
+        .any(|e| matches!(e, Entry::BridgePort { name, .. } if name == "ovs-gw")));
 }
 
 #[tokio::test]
