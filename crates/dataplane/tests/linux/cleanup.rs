@@ -1,10 +1,10 @@
 //! `remove_owned_entries` (what bagpipe-bgp-cleanup runs) removes everything the drivers
-//! created and leaves what others created: a bridge, a VXLAN device, routes, a rule, a
-//! neighbour entry.
+//! created, a stitching pair included, and leaves what others created: a bridge, a VXLAN
+//! device, routes, a rule, a neighbour entry.
 
 use bagpipe_dataplane::{remove_owned_entries, CleanupReport};
 
-use crate::evpn::{evpn_state, start_evpn};
+use crate::evpn::{evpn_state, start_evpn, stitch};
 use crate::ipvpn::{start_ipvpn, vrf_state, VRF1};
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
@@ -44,10 +44,19 @@ async fn cleanup_removes_ours_and_nothing_else() {
     {
         let e = start_evpn(&fabric, 1);
         let i = start_ipvpn(&fabric, 1);
-        e.set(1, Some(evpn_state(1, 100, 1, &evpn_vms))).await;
-        i.set(2, Some(vrf_state(2, 1000, 1, &vrf_vms, &[]))).await;
+        let (mut evpn, mut vrf) = (
+            evpn_state(1, 100, 1, &evpn_vms),
+            vrf_state(2, 1000, 1, &vrf_vms, &[]),
+        );
+        stitch(&mut evpn, &mut vrf);
+        e.set(1, Some(evpn)).await;
+        i.set(2, Some(vrf)).await;
     }
-    assert!(ip(&node, "link show").contains("bpvx-1"));
+    let links = ip(&node, "link show");
+    assert!(
+        links.contains("bpvx-1") && links.contains("bpve-1") && links.contains("bpvi-1"),
+        "{links}"
+    );
 
     let report = cleanup(&node);
     assert!(report.removed > 10, "{report:?}");

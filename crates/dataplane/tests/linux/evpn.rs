@@ -4,9 +4,11 @@
 
 use std::net::IpAddr;
 
+use bagpipe_dataplane::owned::{stitch_evpn_end, stitch_vrf_end};
 use bagpipe_dataplane::{
-    watch_learned_macs, EvpnInstanceState, EvpnLocalPort, FloodEntry, LearnedMac,
-    LinuxDriverConfig, LinuxEvpnDriver, RemoteMac,
+    watch_learned_macs, EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry,
+    InterfaceAddress, LearnedMac, LinuxDriverConfig, LinuxEvpnDriver, RemoteMac, VrfLocalPort,
+    VrfState,
 };
 use bagpipe_wire::MacAddress;
 
@@ -15,6 +17,32 @@ use crate::support::fabric::Fabric;
 use crate::support::node::NodeDriver;
 use crate::support::probes::{no_reply, ping, VxlanArpCapture};
 use crate::support::vms::{EvpnVm, A, B};
+
+/// Plugs E-VPN `evpn` into VRF `vrf` (stitching): a veth pair the E-VPN driver creates
+/// and whose other end the IP VPN driver routes for, with a VM address behind it.
+pub fn stitch(evpn: &mut EvpnInstanceState, vrf: &mut VrfState) {
+    let gateway = "10.40.0.1".parse().unwrap();
+    let (evpn_end, vrf_end) = (
+        stitch_evpn_end(evpn.instance_id),
+        stitch_vrf_end(evpn.instance_id),
+    );
+    evpn.gateway_port = Some(EvpnGatewayPort {
+        ifname: evpn_end,
+        veth_peer: Some(vrf_end.clone()),
+        gateway_ip: Some(gateway),
+    });
+    vrf.local_ports.insert(
+        vrf_end,
+        VrfLocalPort {
+            mac: "52:54:00:40:00:05".parse().unwrap(),
+            addresses: vec![InterfaceAddress {
+                ip: "10.40.0.5".parse().unwrap(),
+                prefix_len: 24,
+            }],
+            gateway_ips: vec![gateway],
+        },
+    );
+}
 
 /// What the routes of `vms` make the desired state of instance `id` on `node`.
 pub fn evpn_state(id: u32, vni: u32, node: usize, vms: &[&EvpnVm]) -> EvpnInstanceState {

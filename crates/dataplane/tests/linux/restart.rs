@@ -2,10 +2,7 @@
 //! driver runs, and after resync + the same desired state the kernel is exactly as before
 //! (same devices, same interface indexes, same entries), a stitching pair included.
 
-use bagpipe_dataplane::owned::{stitch_evpn_end, stitch_vrf_end};
-use bagpipe_dataplane::{EvpnGatewayPort, InterfaceAddress, VrfLocalPort};
-
-use crate::evpn::{evpn_state, start_evpn};
+use crate::evpn::{evpn_state, start_evpn, stitch};
 use crate::ipvpn::{start_ipvpn, vrf_state, VRF1};
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
@@ -29,25 +26,8 @@ async fn a_restarted_driver_keeps_traffic_and_the_kernel_state() {
             vrf_state(2, 1000, node, &vrf_vms, &[]),
         );
         if node == 1 {
-            // Node 1's E-VPN is plugged into its VRF: a veth pair the E-VPN driver creates
-            // and whose other end the IP VPN driver routes for.
-            let gateway = "10.40.0.1".parse().unwrap();
-            evpn.gateway_port = Some(EvpnGatewayPort {
-                ifname: stitch_evpn_end(1),
-                veth_peer: Some(stitch_vrf_end(1)),
-                gateway_ip: Some(gateway),
-            });
-            vrf.local_ports.insert(
-                stitch_vrf_end(1),
-                VrfLocalPort {
-                    mac: "52:54:00:40:00:05".parse().unwrap(),
-                    addresses: vec![InterfaceAddress {
-                        ip: "10.40.0.5".parse().unwrap(),
-                        prefix_len: 24,
-                    }],
-                    gateway_ips: vec![gateway],
-                },
-            );
+            // Node 1's E-VPN is plugged into its VRF.
+            stitch(&mut evpn, &mut vrf);
         }
         (evpn, vrf)
     };
