@@ -143,18 +143,3 @@ fn an_evpn_plugged_into_a_vrf_reaches_the_vrf_on_other_nodes() {
         || (pair() == (vec![], vec![])).then_some(()),
     );
 }
-
-/// The Linux IP VPN driver carries VRF traffic over VXLAN; MPLS between nodes needs kernel
-/// MPLS routing, which this kernel may lack.
-#[test]
-fn ipvpn_over_mpls() {
-    let labels = std::path::Path::new("/proc/sys/net/mpls/platform_labels");
-    if !labels.exists() {
-        println!(
-            "SKIPPED: IP VPN over MPLS between nodes: this kernel has no MPLS routing ({} is absent)",
-            labels.display()
-        );
-        return;
-    }
-    println!("SKIPPED: IP VPN over MPLS between nodes: the Linux driver programs VXLAN only");
-}
