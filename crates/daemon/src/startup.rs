@@ -237,6 +237,7 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
             EnginePeer {
                 handle,
                 max_prefixes: pc.max_prefixes,
+                max_prefixes_restart: pc.max_prefixes_restart,
             },
         );
     }

@@ -339,6 +339,48 @@ fn too_many_prefixes_close_the_session_with_cease_1() {
     assert_ne!(a.peer_state(g_addr), "Established");
 }
 
+/// With `max_prefixes_restart`, a session closed for too many prefixes starts again after
+/// that delay (and, GoBGP still sending too many, is closed again).
+#[test]
+fn a_session_closed_for_too_many_prefixes_starts_again_after_the_restart_delay() {
+    let (g_addr, a_addr) = ("127.0.22.27", "127.0.22.28");
+    let port = 19233;
+    let g = Gobgp::start(
+        "gobgp",
+        "127.0.22.27:19234",
+        &one_neighbor(64512, g_addr, port, a_addr, 64512, ""),
+    );
+    for n in 1..=3 {
+        g.run(&format!("global rib -a vpnv4 add 10.27.{n}.0/24 label 27 rd 64512:27 rt 64512:20 nexthop {g_addr}"));
+    }
+    let a = daemon_with_peer(
+        a_addr,
+        19235,
+        g_addr,
+        port,
+        "ipv4/mpls-vpn",
+        "max_prefixes = 2\nmax_prefixes_restart = 2",
+    );
+    let closed = |times: u64| {
+        wait_for(T, &format!("the session closed {times} time(s)"), || {
+            (a.peer(g_addr)["counters"]["notifications_sent"] == times).then_some(())
+        })
+    };
+    closed(1);
+    let down_at = std::time::Instant::now();
+    assert_eq!(
+        a.lg("config")[format!("BGP_PEER {g_addr}")]["max_prefixes_restart"],
+        2
+    );
+    // Down for the delay, then up again: GoBGP's three routes close it a second time.
+    closed(2);
+    let down_for = down_at.elapsed();
+    assert!(
+        down_for >= Duration::from_millis(1900),
+        "started again after {down_for:?}, before the 2 s delay"
+    );
+}
+
 #[test]
 fn a_session_over_ipv6_transport() {
     let (g_addr, a_addr) = ("::1", "127.0.22.41");

@@ -30,6 +30,8 @@
 //! families = ipv4/mpls-vpn, l2vpn/evpn, ipv4/rtc
 //! route_reflector_client = True     ; needs [BGP] route_reflector = True
 //! max_prefixes = 100000             ; 0: no limit
+//! max_prefixes_restart = 300        ; seconds before a session closed for too many prefixes
+//!                                   ;   is started again; 0: it stays down until a restart
 //! hold_time = 90
 //! ```
 
@@ -79,6 +81,9 @@ pub struct PeerConfig {
     pub route_reflector_client: bool,
     /// Prefixes received from this peer beyond which the session is closed.
     pub max_prefixes: Option<u32>,
+    /// How long a session closed for too many prefixes stays down; `None`: until the daemon
+    /// restarts.
+    pub max_prefixes_restart: Option<Duration>,
     pub hold_time: u16,
 }
 
@@ -330,6 +335,10 @@ fn peer(
         max_prefixes: o
             .optional("max_prefixes", integer(0..=u32::MAX))?
             .filter(|n| *n != 0),
+        max_prefixes_restart: o
+            .optional("max_prefixes_restart", integer(0..=86_400u64))?
+            .filter(|s| *s != 0)
+            .map(Duration::from_secs),
         hold_time: o.or("hold_time", d.hold_time, hold_time)?,
     })
 }

@@ -301,7 +301,7 @@ fn new_bgp_options_and_peer_sections() {
          graceful_restart_time=120\nconnect_retry_initial=1\nconnect_retry_max=60\n\n\
          [BGP_PEER 192.0.2.2]\nremote_as=65001\nport=1179\npassive=True\nlocal_address=eth1\n\
          md5_password=s3cret\nfamilies=l2vpn/evpn, ipv4/rtc\nroute_reflector_client=True\n\
-         max_prefixes=1000\nhold_time=30\n\n\
+         max_prefixes=1000\nmax_prefixes_restart=300\nhold_time=30\n\n\
          [bgp_peer 2001:db8::9]\nfamilies=ipv6/mpls-vpn\n",
     );
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -339,6 +339,7 @@ fn new_bgp_options_and_peer_sections() {
             families: vec![Family::EVPN, Family::RTC],
             route_reflector_client: true,
             max_prefixes: Some(1000),
+            max_prefixes_restart: Some(Duration::from_secs(300)),
             hold_time: 30,
         }
     );

@@ -45,6 +45,9 @@ const RTC_EOR_WAIT: Duration = Duration::from_secs(3);
 pub struct EnginePeer {
     pub handle: PeerHandle<RouteKey>,
     pub max_prefixes: Option<u32>,
+    /// How long the session stays down once closed for too many prefixes (`None`: until
+    /// the daemon restarts).
+    pub max_prefixes_restart: Option<Duration>,
 }
 
 pub struct Engine {
@@ -58,6 +61,8 @@ pub struct Engine {
     pub logs: LogRing,
     /// Graceful restart of a peer: when its stale routes go.
     gr_deadlines: HashMap<SourceId, Instant>,
+    /// Sessions closed for too many prefixes: when they start again.
+    max_prefixes_restarts: HashMap<SourceId, Instant>,
     rtc_eor_deadlines: HashMap<SourceId, Instant>,
     /// Whether the peer negotiated enhanced route refresh (RFC 7313).
     enhanced_refresh: HashMap<SourceId, bool>,
@@ -86,6 +91,7 @@ impl Engine {
             info: DaemonInfo::starting_now(),
             logs,
             gr_deadlines: HashMap::new(),
+            max_prefixes_restarts: HashMap::new(),
             rtc_eor_deadlines: HashMap::new(),
             enhanced_refresh: HashMap::new(),
             graceful_stop: false,
@@ -152,6 +158,7 @@ impl Engine {
         self.gr_deadlines
             .values()
             .chain(self.rtc_eor_deadlines.values())
+            .chain(self.max_prefixes_restarts.values())
             .copied()
             .chain(replay)
             .min()
@@ -184,6 +191,22 @@ impl Engine {
             self.rtc_eor_deadlines.remove(&id);
             let out = self.rib.rtc_eor_timeout(id);
             self.dispatch(out).await;
+        }
+        let expired: Vec<SourceId> = self
+            .max_prefixes_restarts
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.max_prefixes_restarts.remove(&id);
+            if let Some(p) = self.peers.get(&id) {
+                info!(
+                    peer = id,
+                    "starting the session closed for too many prefixes again"
+                );
+                p.handle.command(PeerCommand::Start).await;
+            }
         }
         self.end_replay_if_over();
     }
@@ -391,6 +414,18 @@ impl Engine {
                 p.handle
                     .command(PeerCommand::Stop(Notification::cease(cease::MAX_PREFIXES)))
                     .await;
+                // Not brought back at once, else the same routes close it again in a loop
+                // (RFC 4271 §8.1.1's peer oscillation damping; FRR's `maximum-prefix
+                // restart`).
+                if let Some(after) = p.max_prefixes_restart {
+                    info!(
+                        peer,
+                        seconds = after.as_secs(),
+                        "the session starts again after this delay"
+                    );
+                    self.max_prefixes_restarts
+                        .insert(peer, Instant::now() + after);
+                }
             }
         }
     }

@@ -114,6 +114,7 @@ fn peer_tree(p: &PeerConfig) -> Value {
         "families": p.families.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
         "route_reflector_client": p.route_reflector_client,
         "max_prefixes": p.max_prefixes.unwrap_or(0),
+        "max_prefixes_restart": p.max_prefixes_restart.map_or(0, |d| d.as_secs()),
         "hold_time": p.hold_time,
     })
 }
@@ -167,6 +168,7 @@ mod tests {
             families: vec![bagpipe_wire::Family::EVPN],
             route_reflector_client: false,
             max_prefixes: None,
+            max_prefixes_restart: None,
             hold_time: 180,
         });
         let tree = config_tree(&c);
