@@ -1,17 +1,19 @@
 //! Interoperability with ExaBGP: Debian's ExaBGP 4.2 prints what we send as JSON (VPNv4,
 //! VPNv6, E-VPN types 2 and 3) and sends us VPNv4, VPNv6 and VPN FlowSpec routes; ExaBGP 5
 //! negotiates RT Constraint, receives our RTC routes, and — having asked for no route target
-//! — gets no VPN route from us.
+//! — gets no VPN route from us; ExaBGP 4.2, not offering extended next hops (RFC 8950), gets
+//! no VPNv4 route with an IPv6 next hop.
 
 mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use bagpipe_testbed::daemon::daemon_ini;
 use bagpipe_testbed::wait::wait_for;
 use serde_json::Value;
 use support::exabgp::{exabgp5, neighbor, Exabgp};
-use support::{daemon_with_peer, evpn, ipvpn};
+use support::{daemon_with_peer, evpn, ipvpn, start_daemon};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -196,5 +198,69 @@ fn exabgp_5_gets_our_rt_constraint_routes_and_no_route_it_did_not_ask_for() {
         nlri(&x, "announce", "l2vpn evpn").is_empty(),
         "{:?}",
         x.updates()
+    );
+}
+
+/// A node whose dataplane address is IPv6 sends its VPNv4 routes with that next hop only to
+/// peers that agreed to extended next hops (RFC 8950): ExaBGP, without the capability, gets
+/// the node's VPNv6 routes and not the VPNv4 one, and the node's log says why.
+#[test]
+fn exabgp_without_extended_next_hops_gets_no_vpnv4_route_with_an_ipv6_next_hop() {
+    let (x_addr, a_addr) = ("127.0.24.15", "127.0.24.16");
+    let port = 19330;
+    let section = format!("\n[BGP_PEER {x_addr}]\nfamilies = ipv4/mpls-vpn, ipv6/mpls-vpn\n");
+    let ini = daemon_ini(a_addr, &[x_addr], port, 19332, &section).replace(
+        "dataplane_driver = dummy\n",
+        "dataplane_driver = dummy\ndataplane_local_address = fd00:24::16\n",
+    );
+    let a = start_daemon(a_addr, a_addr, 19332, &ini);
+    let x = Exabgp::start(
+        "exabgp",
+        Path::new("exabgp"),
+        x_addr,
+        port,
+        &neighbor(
+            a_addr,
+            x_addr,
+            port,
+            "family { ipv4 mpls-vpn; ipv6 mpls-vpn; }",
+        ),
+    );
+    a.wait_peer_state(x_addr, "Established", T);
+    wait_for(T, "ExaBGP to report the session up", || {
+        x.is_up().then_some(())
+    });
+    let caps = a.peer(x_addr)["capabilities"].to_string();
+    assert!(!caps.contains("extended-next-hop"), "{caps}");
+
+    a.attach(&ipvpn("vrf-red", "64512:20", 1, "10.20.0.16/24"));
+    a.attach(&ipvpn("vrf-red", "64512:20", 2, "2001:db8:20::16/64"));
+    std::thread::sleep(Duration::from_secs(2));
+    eprintln!("PEER {}", a.peer(x_addr)["counters"]);
+    eprintln!("ADV {}", a.lg(&format!("bgp/peers/{x_addr}/adv_routes")));
+    eprintln!(
+        "FAM {} {}",
+        a.peer(x_addr)["configured_families"],
+        a.peer(x_addr)["capabilities"]
+    );
+    eprintln!("UPD {:?}", x.updates());
+    eprintln!("RECV {:?}", x.received());
+    wait_for(T, "our VPNv6 route in ExaBGP", || {
+        has(&x, "announce", "ipv6 mpls-vpn", "2001:db8:20::16/128")
+    });
+    assert!(
+        a.routes_matching("10.20.0.16").len() == 1,
+        "the VPNv4 route exists: {:?}",
+        a.routes_matching("10.20.0.16")
+    );
+    assert_eq!(
+        has(&x, "announce", "ipv4 mpls-vpn", "10.20.0.16"),
+        None,
+        "a VPNv4 route with an IPv6 next hop went to a peer that did not agree to it"
+    );
+    assert!(
+        a.log().contains("did not offer extended next hops"),
+        "{}",
+        a.log()
     );
 }

@@ -11,7 +11,7 @@ use bagpipe_testbed::daemon::daemon_ini;
 use bagpipe_testbed::gobgp::{self, Gobgp};
 use bagpipe_testbed::wait::wait_for;
 use serde_json::{json, Value};
-use support::{daemon_with_peer, evpn, ipvpn, start_daemon};
+use support::{daemon_with_peer, evpn, has_received, ipvpn, start_daemon};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -337,6 +337,76 @@ fn too_many_prefixes_close_the_session_with_cease_1() {
     });
     // The session stays down (an operator restarts it) while GoBGP would take it back.
     assert_ne!(a.peer_state(g_addr), "Established");
+}
+
+/// RFC 8950 on a node whose dataplane address is IPv6: its VPNv4 routes carry an IPv6 next
+/// hop, which GoBGP and another bagpipe-bgp agree to (extended next hop capability) and get
+/// as sent; its E-VPN routes, IPv6 next hop, originator and tunnel endpoint, need no
+/// agreement. (ExaBGP, which does not agree, is refused them: see interop_exabgp.)
+#[test]
+fn vpnv4_routes_with_an_ipv6_next_hop_reach_peers_that_agree_to_it() {
+    let (g_addr, a_addr, b_addr) = ("127.0.22.55", "127.0.22.56", "127.0.22.57");
+    let (g_port, port) = (19255, 19259);
+    let toml = format!(
+        "{}\n{}",
+        gobgp::global(64512, g_addr, g_port),
+        gobgp::neighbor(
+            a_addr,
+            g_addr,
+            64512,
+            false,
+            &["l3vpn-ipv4-unicast", "l2vpn-evpn"]
+        )
+    );
+    let g = Gobgp::start("gobgp", "127.0.22.55:19256", &toml);
+    let a_ini = daemon_ini(
+        a_addr,
+        &[g_addr, b_addr],
+        port,
+        19257,
+        &format!("\n[BGP_PEER {g_addr}]\nport = {g_port}\nfamilies = ipv4/mpls-vpn, l2vpn/evpn\n"),
+    )
+    .replace(
+        "dataplane_driver = dummy\n",
+        "dataplane_driver = dummy\ndataplane_local_address = fd00:22::56\n",
+    );
+    let a = start_daemon("A", a_addr, 19257, &a_ini);
+    let b = start_daemon(
+        "B",
+        b_addr,
+        19258,
+        &daemon_ini(b_addr, &[a_addr], port, 19258, ""),
+    );
+    a.wait_established(2, T);
+    b.wait_established(1, T);
+    for peer in [g_addr, b_addr] {
+        let caps = a.peer(peer)["capabilities"].to_string();
+        assert!(caps.contains("extended-next-hop"), "{peer}: {caps}");
+    }
+
+    b.attach(&ipvpn("vrf-b", "64512:55", 2, "10.55.2.5/24"));
+    a.attach(&ipvpn("vrf-a", "64512:55", 1, "10.55.1.5/24"));
+    let v4 = g.wait_path("global rib -a vpnv4", "10.55.1.5/32", T);
+    assert_eq!(next_hop(&v4), "fd00:22::56", "{v4}");
+    // E-VPN routes need no agreement: their next hop and tunnel endpoint are IPv6 too.
+    a.attach(&evpn("net-a", "64512:56", 3, "10.56.0.5/24"));
+    let mac = g.wait_path("global rib -a evpn", "52:54:00:00:00:03", T);
+    assert_eq!(next_hop(&mac), "fd00:22::56", "{mac}");
+    let imet = g.wait_path("global rib -a evpn", "[type:multicast]", T);
+    assert_eq!(next_hop(&imet), "fd00:22::56", "{imet}");
+    let (_, route) = b.wait_route("10.55.1.5", T);
+    assert!(
+        route.to_string().contains("fd00:22::56"),
+        "B got the route with A's IPv6 next hop: {route}"
+    );
+    wait_for(T, "the route in B's VRF", || {
+        has_received(&b.lg("vpns/instances/vrf-b/received_routes"), "10.55.1.5").then_some(())
+    });
+    assert!(
+        !a.log().contains("did not offer extended next hops"),
+        "{}",
+        a.log()
+    );
 }
 
 /// With `max_prefixes_restart`, a session closed for too many prefixes starts again after

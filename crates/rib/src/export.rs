@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bagpipe_wire::attr::code;
 use bagpipe_wire::attr::{flags, AttrValue, AttributeSet, PathAttribute};
+use bagpipe_wire::family::{AFI_IPV4, SAFI_MPLS_VPN, SAFI_UNICAST};
 use bagpipe_wire::nlri::RtcNlri;
 use bagpipe_wire::Family;
 
@@ -76,10 +77,29 @@ pub fn eligible(
     if !target_ibgp && attrs.as_path().is_some_and(|p| p.contains(target.asn)) {
         return false;
     }
+    if !next_hop_fits(family, attrs, target, target_ibgp) {
+        return false;
+    }
     if target.rtc && uses_route_targets(family) {
         return target.rtc_eor && wanted(interests, attrs);
     }
     true
+}
+
+/// RFC 8950: an IPv4 unicast or VPN route goes with an IPv6 next hop (ours on an IPv6
+/// underlay, or a reflected one) only to a peer that agreed to receive it so; to any other
+/// it would be a malformed UPDATE.
+fn next_hop_fits(family: Family, attrs: &AttributeSet, target: &Peer, target_ibgp: bool) -> bool {
+    if family.afi != AFI_IPV4 || !(family.safi == SAFI_UNICAST || family.safi == SAFI_MPLS_VPN) {
+        return true;
+    }
+    // As `Exporter::attrs` sets it: our address toward eBGP peers.
+    let next_hop = match target.local_address {
+        Some(ours) if !target_ibgp => Some(ours),
+        _ => attrs.next_hop,
+    };
+    !next_hop.is_some_and(|nh| nh.to_canonical().is_ipv6())
+        || target.ipv6_next_hop.contains(&family)
 }
 
 /// The attributes to send: reflection adds ORIGINATOR_ID and CLUSTER_LIST, iBGP needs a

@@ -837,6 +837,14 @@ impl RouteTable {
         self.finish()
     }
 
+    /// The IPv4 families whose routes a peer takes with an IPv6 next hop (RFC 8950), as its
+    /// session negotiated: set before [`RouteTable::peer_up`], which sends the routes.
+    pub fn set_ipv6_next_hop(&mut self, id: SourceId, families: Vec<Family>) {
+        if let Some(p) = self.st.sources.get_mut(&id).and_then(|s| s.peer_mut()) {
+            p.ipv6_next_hop = families;
+        }
+    }
+
     /// Whether a peer still has stale routes (graceful restart in progress).
     pub fn is_restarting(&self, id: SourceId) -> bool {
         self.st.peer(id).is_some_and(|p| p.restarting)

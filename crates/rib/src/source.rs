@@ -47,6 +47,8 @@ pub struct Peer {
     pub interests: HashSet<RtcNlri>,
     /// The session is down but its routes are kept as stale (RFC 4724).
     pub restarting: bool,
+    /// IPv4 families whose routes the peer takes with an IPv6 next hop (RFC 8950).
+    pub ipv6_next_hop: Vec<Family>,
 }
 
 impl Peer {
@@ -62,6 +64,7 @@ impl Peer {
             rtc_eor: false,
             interests: HashSet::new(),
             restarting: false,
+            ipv6_next_hop: Vec::new(),
         }
     }
 

@@ -202,6 +202,41 @@ fn ibgp_peers_get_local_routes_with_local_pref_and_end_of_rib() {
     assert_eq!(withdrawn_to(&out, p).len(), 1);
 }
 
+/// RFC 8950: IPv4 VPN routes with an IPv6 next hop (a node on an IPv6 underlay) go only to
+/// peers that agreed to extended next hops; E-VPN routes need no such agreement.
+#[test]
+fn ipv4_vpn_routes_with_an_ipv6_next_hop_go_only_to_peers_that_take_them() {
+    let mut t = table(false);
+    let a = t.add_local("a");
+    t.announce_local(
+        a,
+        &vpn("65000:7", "10.1.0.0/24"),
+        attrs(&["65000:1"], "2001:db8::1"),
+    );
+    t.announce_local(
+        a,
+        &mac_route("65000:7", "52:54:00:00:00:01"),
+        attrs(&["65000:1"], "2001:db8::1"),
+    );
+    let (plain, extended) = (peer(&mut t, 2, false), peer(&mut t, 3, false));
+    t.set_ipv6_next_hop(extended, vec![Family::VPNV4]);
+    let families = || vec![Family::VPNV4, Family::EVPN];
+    let to_plain = t.peer_up(plain, families(), id_of(&t, plain), None);
+    let to_extended = t.peer_up(extended, families(), id_of(&t, extended), None);
+    let sent = |out: &Outputs, p| -> Vec<Family> {
+        announced_to(out, p)
+            .iter()
+            .map(|(n, _)| n.family())
+            .collect()
+    };
+    assert_eq!(sent(&to_plain, plain), [Family::EVPN]);
+    assert_eq!(sent(&to_extended, extended), [Family::VPNV4, Family::EVPN]);
+    assert_eq!(
+        announced_to(&to_extended, extended)[0].1.next_hop,
+        Some("2001:db8::1".parse().unwrap())
+    );
+}
+
 #[test]
 fn no_ibgp_to_ibgp_without_reflection() {
     let mut t = table(false);

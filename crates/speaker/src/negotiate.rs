@@ -24,6 +24,9 @@ pub struct Negotiated {
     pub add_path_receive: Vec<Family>,
     /// Families for which we send path identifiers.
     pub add_path_send: Vec<Family>,
+    /// IPv4 families whose routes may go with an IPv6 next hop, both sides having said so
+    /// (RFC 8950).
+    pub ipv6_next_hop: Vec<Family>,
     /// The peer's graceful restart capability, if it sent one.
     pub peer_graceful_restart: Option<bagpipe_wire::message::GracefulRestart>,
     /// The peer's capabilities as received, for the looking glass.
@@ -162,6 +165,26 @@ pub fn agree(ours: &Open, theirs: &Open) -> Negotiated {
         })
         .collect();
 
+    let ipv6_next_hop_of = |caps: &mut dyn Iterator<Item = &Capability>| -> Vec<Family> {
+        caps.filter_map(|c| match c {
+            Capability::ExtendedNextHop { entries } => Some(entries.clone()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|e| e.next_hop_afi == bagpipe_wire::family::AFI_IPV6)
+        .map(|e| e.family)
+        .collect()
+    };
+    let (ours_v6, theirs_v6) = (
+        ipv6_next_hop_of(&mut our_caps.iter().copied()),
+        ipv6_next_hop_of(&mut their_caps.iter()),
+    );
+    let ipv6_next_hop = families
+        .iter()
+        .copied()
+        .filter(|f| ours_v6.contains(f) && theirs_v6.contains(f))
+        .collect();
+
     let is_rr = |c: &Capability| {
         matches!(c, Capability::RouteRefresh) || matches!(c, Capability::Unknown { code: 128, .. })
     };
@@ -180,6 +203,7 @@ pub fn agree(ours: &Open, theirs: &Open) -> Negotiated {
         enhanced_route_refresh: both(&|c| matches!(c, Capability::EnhancedRouteRefresh)),
         add_path_receive,
         add_path_send,
+        ipv6_next_hop,
         peer_graceful_restart: their_caps.iter().find_map(|c| match c {
             Capability::GracefulRestart(gr) => Some(gr.clone()),
             _ => None,
@@ -246,6 +270,45 @@ mod tests {
         assert!(n.four_octet_as && n.route_refresh && !n.enhanced_route_refresh);
         assert_eq!(n.add_path_receive, vec![Family::VPNV4]);
         assert!(n.add_path_send.is_empty());
+        assert!(n.ipv6_next_hop.is_empty(), "offered by neither");
+    }
+
+    #[test]
+    fn ipv6_next_hops_for_ipv4_routes_when_both_sides_offer_them() {
+        use bagpipe_wire::family::{AFI_IPV4, AFI_IPV6};
+        use bagpipe_wire::message::ExtendedNextHop;
+        let enh = |families: &[Family], next_hop_afi| Capability::ExtendedNextHop {
+            entries: families
+                .iter()
+                .map(|&family| ExtendedNextHop {
+                    family,
+                    next_hop_afi,
+                })
+                .collect(),
+        };
+        let ours = open(
+            64512,
+            90,
+            [10, 0, 0, 1],
+            vec![
+                mp(Family::VPNV4),
+                mp(Family::IPV4_UNICAST),
+                enh(&[Family::VPNV4, Family::IPV4_UNICAST], AFI_IPV6),
+            ],
+        );
+        let theirs = |caps: Vec<Capability>| {
+            let mut all = vec![mp(Family::VPNV4), mp(Family::IPV4_UNICAST)];
+            all.extend(caps);
+            open(64512, 90, [10, 0, 0, 2], all)
+        };
+        let agreed = |t: &Open| negotiate(&ours, t, &expect()).unwrap().ipv6_next_hop;
+        assert_eq!(
+            agreed(&theirs(vec![enh(&[Family::VPNV4], AFI_IPV6)])),
+            [Family::VPNV4]
+        );
+        assert!(agreed(&theirs(vec![])).is_empty());
+        // An IPv4 next hop AFI is not an IPv6 one.
+        assert!(agreed(&theirs(vec![enh(&[Family::VPNV4], AFI_IPV4)])).is_empty());
     }
 
     #[test]

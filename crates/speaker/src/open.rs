@@ -1,8 +1,10 @@
 //! The OPEN we send to a peer, from its configuration.
 
+use bagpipe_wire::family::{AFI_IPV4, AFI_IPV6, SAFI_MPLS_VPN, SAFI_UNICAST};
 use bagpipe_wire::message::{
-    AddPathMode, Capability, GracefulRestart, GracefulRestartFamily, Open,
+    AddPathMode, Capability, ExtendedNextHop, GracefulRestart, GracefulRestartFamily, Open,
 };
+use bagpipe_wire::Family;
 
 use crate::config::PeerConfig;
 
@@ -31,6 +33,10 @@ pub fn build_open_restarting(config: &PeerConfig, restarting: bool) -> Open {
     if config.extended_message {
         caps.push(Capability::ExtendedMessage);
     }
+    let entries = ipv6_next_hop_entries(&config.families);
+    if !entries.is_empty() {
+        caps.push(Capability::ExtendedNextHop { entries });
+    }
     if !config.add_path_receive.is_empty() {
         caps.push(Capability::AddPath {
             families: config
@@ -58,10 +64,22 @@ pub fn build_open_restarting(config: &PeerConfig, restarting: bool) -> Open {
     Open::new(config.local_asn, config.hold_time, config.router_id, caps)
 }
 
+/// RFC 8950: the IPv4 families of `families` whose routes may carry an IPv6 next hop (a
+/// node on an IPv6 underlay advertises its VPNv4 routes with its IPv6 address). We take such
+/// routes and offer to send them; they go only to peers that offer the same.
+fn ipv6_next_hop_entries(families: &[Family]) -> Vec<ExtendedNextHop> {
+    families
+        .iter()
+        .filter(|f| f.afi == AFI_IPV4 && (f.safi == SAFI_UNICAST || f.safi == SAFI_MPLS_VPN))
+        .map(|&family| ExtendedNextHop {
+            family,
+            next_hop_afi: AFI_IPV6,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use bagpipe_wire::Family;
-
     use super::*;
     use crate::config::GracefulRestartConfig;
 
@@ -70,6 +88,38 @@ mod tests {
             Capability::GracefulRestart(gr) => Some(gr.restarting),
             _ => None,
         })
+    }
+
+    #[test]
+    fn ipv6_next_hops_are_offered_for_ipv4_vpn_routes_only() {
+        let config = |families| {
+            PeerConfig::ibgp(
+                "192.0.2.2".parse().unwrap(),
+                64512,
+                "192.0.2.1".parse().unwrap(),
+                families,
+            )
+        };
+        let offered = |open: &Open| {
+            open.capabilities()
+                .find_map(|c| match c {
+                    Capability::ExtendedNextHop { entries } => Some(entries.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default()
+        };
+        let open = build_open(&config(vec![Family::VPNV4, Family::VPNV6, Family::EVPN]));
+        assert_eq!(
+            offered(&open),
+            [ExtendedNextHop {
+                family: Family::VPNV4,
+                next_hop_afi: AFI_IPV6
+            }]
+        );
+        let open = build_open(&config(vec![Family::EVPN, Family::RTC]));
+        assert!(open
+            .capabilities()
+            .all(|c| !matches!(c, Capability::ExtendedNextHop { .. })));
     }
 
     #[test]

@@ -299,6 +299,9 @@ impl Engine {
                     let end_of_rib = negotiated.peer_graceful_restart.is_some();
                     r.peer_up(peer, &negotiated.families, end_of_rib);
                 }
+                self.warn_if_ipv6_next_hops_refused(peer, &negotiated);
+                self.rib
+                    .set_ipv6_next_hop(peer, negotiated.ipv6_next_hop.clone());
                 let out =
                     self.rib
                         .peer_up(peer, negotiated.families.clone(), negotiated.peer_id, local);
@@ -375,6 +378,27 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+
+    /// Our VPNv4 routes carry our dataplane address as next hop: an IPv6 one goes only to
+    /// peers that agreed to extended next hops (RFC 8950). Said once per session, not per
+    /// route held back.
+    fn warn_if_ipv6_next_hops_refused(
+        &self,
+        peer: SourceId,
+        negotiated: &bagpipe_speaker::Negotiated,
+    ) {
+        let ours = self.vpn.config().local_address;
+        if ours.is_ipv6()
+            && negotiated.has_family(Family::VPNV4)
+            && !negotiated.ipv6_next_hop.contains(&Family::VPNV4)
+        {
+            warn!(
+                peer,
+                next_hop = %ours,
+                "the peer did not offer extended next hops (RFC 8950): our IPv4 VPN routes, whose next hop is IPv6, are not sent to it"
+            );
         }
     }
 
