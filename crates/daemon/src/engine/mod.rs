@@ -166,14 +166,7 @@ impl Engine {
 
     async fn on_timers(&mut self) {
         let now = Instant::now();
-        let expired: Vec<SourceId> = self
-            .gr_deadlines
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in expired {
-            self.gr_deadlines.remove(&id);
+        for id in take_expired(&mut self.gr_deadlines, now) {
             info!(
                 peer = id,
                 "graceful restart timer expired: removing stale routes"
@@ -181,25 +174,11 @@ impl Engine {
             let out = self.rib.purge_stale(id, None);
             self.dispatch(out).await;
         }
-        let expired: Vec<SourceId> = self
-            .rtc_eor_deadlines
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in expired {
-            self.rtc_eor_deadlines.remove(&id);
+        for id in take_expired(&mut self.rtc_eor_deadlines, now) {
             let out = self.rib.rtc_eor_timeout(id);
             self.dispatch(out).await;
         }
-        let expired: Vec<SourceId> = self
-            .max_prefixes_restarts
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in expired {
-            self.max_prefixes_restarts.remove(&id);
+        for id in take_expired(&mut self.max_prefixes_restarts, now) {
             if let Some(p) = self.peers.get(&id) {
                 info!(
                     peer = id,
@@ -600,6 +579,19 @@ impl Engine {
             }
         }
     }
+}
+
+/// Removes the peers whose deadline has come from `deadlines`, and returns them.
+fn take_expired(deadlines: &mut HashMap<SourceId, Instant>, now: Instant) -> Vec<SourceId> {
+    let expired: Vec<SourceId> = deadlines
+        .iter()
+        .filter(|(_, at)| **at <= now)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in &expired {
+        deadlines.remove(id);
+    }
+    expired
 }
 
 /// RFC 7606: an UPDATE with a treat-as-withdraw finding withdraws what it announces.
