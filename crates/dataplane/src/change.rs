@@ -99,6 +99,26 @@ fn set<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, value: Option<V>) {
     };
 }
 
+impl InstanceUpdate<EvpnInstanceState> {
+    /// Whether the instance has a gateway port after this update (a VRF plugged into it,
+    /// whose end of the pair exists only once the E-VPN driver has created it).
+    pub fn has_gateway_port(&self) -> bool {
+        match self {
+            InstanceUpdate::Replace(s) => s.gateway_port.is_some(),
+            InstanceUpdate::Changes(changes) => changes.iter().any(|c| {
+                matches!(
+                    c,
+                    EvpnChange::Instance {
+                        gateway_port: Some(_),
+                        ..
+                    }
+                )
+            }),
+            InstanceUpdate::Remove => false,
+        }
+    }
+}
+
 /// The parts of an E-VPN instance.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EvpnPart {

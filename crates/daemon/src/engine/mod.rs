@@ -506,10 +506,16 @@ impl Engine {
 
     async fn dispatch_vpn(&mut self, out: VpnOutputs) {
         self.push_to_peers(out.peers);
+        // A VRF plugged into an E-VPN routes for a port the E-VPN driver creates: that driver
+        // goes first, else the IP VPN driver finds no such device and retries later.
+        let plugging = !out.ipvpn.is_empty() && out.evpn.iter().any(|(_, u)| u.has_gateway_port());
         for (id, state) in out.evpn {
             if self.evpn.update(id, state).await.is_err() {
                 warn!("the E-VPN dataplane driver task is gone");
             }
+        }
+        if plugging {
+            let _ = self.evpn.flush().await;
         }
         for (id, state) in out.ipvpn {
             if self.ipvpn.update(id, state).await.is_err() {
