@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use bagpipe_wire::{IpPrefix, MacAddress};
 use serde::Serialize;
+use smallvec::SmallVec;
 
 /// One E-VPN instance (EVI): a layer-2 segment stretched over VXLAN.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize)]
@@ -141,10 +142,11 @@ pub struct VrfLocalPort {
     /// Not programmed (the node resolves the VM by ARP/ND like any neighbour); shown by the
     /// looking glass.
     pub mac: MacAddress,
-    /// The VM's addresses, each with the length of its subnet.
-    pub addresses: Vec<InterfaceAddress>,
+    /// The VM's addresses, each with the length of its subnet. Inline up to one (almost every
+    /// port has one of each), not a heap block per port.
+    pub addresses: SmallVec<[InterfaceAddress; 1]>,
     /// The gateways the VM uses; this node answers for them on the port.
-    pub gateway_ips: Vec<IpAddr>,
+    pub gateway_ips: SmallVec<[IpAddr; 1]>,
 }
 
 /// An address with the prefix length of its subnet (`10.0.1.5/24`): unlike an

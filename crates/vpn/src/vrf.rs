@@ -17,6 +17,8 @@ use bagpipe_wire::{
     RouteTarget, TunnelType,
 };
 
+use smallvec::SmallVec;
+
 use crate::changes::{if_changed, Dirty};
 use crate::instance::{update_group, Endpoint, Instance, PathGroup, ReceivedPath};
 use crate::manager::VpnConfig;
@@ -278,7 +280,7 @@ pub fn local_port(inst: &Instance, ifname: &str) -> Option<VrfLocalPort> {
     let mut endpoints = inst.endpoints.on_port(ifname).peekable();
     let mut port = VrfLocalPort {
         mac: endpoints.peek()?.mac,
-        addresses: Vec::new(),
+        addresses: SmallVec::new(),
         gateway_ips: inst.gateway_ip.into_iter().collect(),
     };
     for ip in endpoints.filter_map(|ep| ep.ip) {

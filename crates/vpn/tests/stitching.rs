@@ -142,7 +142,7 @@ fn refusals_name_the_evpn_field() {
             .values()
             .next()
             .unwrap()
-            .gateway_ips,
+            .gateway_ips[..],
         [IpAddr::from([10, 1, 0, 1])]
     );
 }

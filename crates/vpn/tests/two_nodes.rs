@@ -172,8 +172,8 @@ fn ipvpn_routes_become_vrf_routes_with_router_mac() {
     assert_eq!(hops[0].pe, IpAddr::from([10, 0, 0, 1]));
     assert!(hops[0].router_mac.is_some());
     assert_eq!(
-        state.local_ports["tapb"].gateway_ips,
-        vec![IpAddr::from([10, 7, 0, 1])]
+        state.local_ports["tapb"].gateway_ips[..],
+        [IpAddr::from([10, 7, 0, 1])]
     );
 }
 

@@ -11,6 +11,7 @@ use bagpipe_dataplane::{
     VrfState,
 };
 use bagpipe_wire::MacAddress;
+use smallvec::smallvec;
 
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
@@ -35,11 +36,11 @@ pub fn stitch(evpn: &mut EvpnInstanceState, vrf: &mut VrfState) {
         vrf_end,
         VrfLocalPort {
             mac: "52:54:00:40:00:05".parse().unwrap(),
-            addresses: vec![InterfaceAddress {
+            addresses: smallvec![InterfaceAddress {
                 ip: "10.40.0.5".parse().unwrap(),
                 prefix_len: 24,
             }],
-            gateway_ips: vec![gateway],
+            gateway_ips: smallvec![gateway],
         },
     );
 }

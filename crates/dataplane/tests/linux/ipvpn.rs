@@ -11,6 +11,7 @@ use bagpipe_dataplane::{
     VrfLocalPort, VrfState,
 };
 use bagpipe_wire::{IpPrefix, MacAddress};
+use smallvec::SmallVec;
 
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
@@ -89,7 +90,7 @@ pub fn vrf_state(id: u32, vni: u32, node: usize, vms: &[IpVm], anycast: &[&str])
             .iter()
             .filter(|vm| vm.node == node)
             .map(|vm| {
-                let mut addresses: Vec<InterfaceAddress> = vm
+                let mut addresses: SmallVec<[InterfaceAddress; 1]> = vm
                     .addresses
                     .iter()
                     .map(|a| {

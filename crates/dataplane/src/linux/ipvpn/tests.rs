@@ -4,6 +4,7 @@ use super::*;
 use crate::kernel::fake::FakeKernel;
 use crate::kernel::Op;
 use crate::model::{InterfaceAddress, RemoteNextHop, VrfLocalPort};
+use smallvec::smallvec;
 
 fn driver(kernel: &FakeKernel) -> LinuxIpVpnDriver<FakeKernel> {
     let config = LinuxDriverConfig::new("192.0.2.1".parse().unwrap());
@@ -22,11 +23,11 @@ fn hop(pe: &str, encapsulation: Encapsulation, mac_last: u8) -> RemoteNextHop {
 fn port(ip: &str, len: u8, gw: &str) -> VrfLocalPort {
     VrfLocalPort {
         mac: "52:54:00:00:00:01".parse().unwrap(),
-        addresses: vec![InterfaceAddress {
+        addresses: smallvec![InterfaceAddress {
             ip: ip.parse().unwrap(),
             prefix_len: len,
         }],
-        gateway_ips: vec![gw.parse().unwrap()],
+        gateway_ips: smallvec![gw.parse().unwrap()],
     }
 }
 
