@@ -1,6 +1,7 @@
 //! The bagpipe-bgp daemon: configuration, REST API, looking glass, start-up and shutdown.
 
 pub mod api;
+mod bgp_thread;
 pub mod config;
 pub mod engine;
 pub mod looking_glass;

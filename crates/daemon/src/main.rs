@@ -76,14 +76,13 @@ fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<
     Ok(())
 }
 
-/// The daemon runs on one thread. An attach goes from the connection's task to the engine's
-/// and back, and sets off the BGP and dataplane tasks; on a multi-thread runtime each of those
-/// hand-overs could wake another worker thread (another CPU: an inter-processor interrupt,
-/// on a VM an exit to the hypervisor), which cost more than the work itself. With one thread,
-/// bench-attach's median over six interleaved runs went from 3.9k to 8.1k attach/s for one
-/// client opening a connection per request (as the agent does), 7.3k to 9.4k for four;
-/// ingesting a million routes takes 12 % longer (0.62 s; BIRD 0.99 s). One thread also means
-/// one malloc arena, which keeps the route table unfragmented.
+/// The engine, the REST API and the dataplane drivers run on this thread (the BGP sessions on
+/// one of their own: `startup`). An attach goes from the connection's task to the engine's and
+/// back, and sets off the dataplane and BGP work; on a multi-thread runtime each hand-over
+/// could wake another worker thread (another CPU: an inter-processor interrupt, on a VM an exit
+/// to the hypervisor), which cost more than the work itself. On one thread, bench-attach's
+/// median over six interleaved runs went from 3.9k to 8.1k attach/s for one client opening a
+/// connection per request (as the agent does), 7.3k to 9.4k for four.
 fn main() -> anyhow::Result<()> {
     let began = Instant::now();
     tokio::runtime::Builder::new_current_thread()

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use crate::api::{bind, serve, ApiState};
+use crate::bgp_thread::BgpThread;
 use crate::config::{Config, EvpnDriver, IpvpnDriver};
 use crate::engine::restart::Replay;
 use crate::engine::{Engine, EnginePeer};
@@ -33,6 +34,7 @@ pub struct Daemon {
     shutdown: watch::Sender<bool>,
     engine: JoinHandle<()>,
     api: JoinHandle<std::io::Result<()>>,
+    bgp: BgpThread,
 }
 
 impl Daemon {
@@ -44,6 +46,7 @@ impl Daemon {
         let _ = self.shutdown.send(true);
         let _ = self.api.await;
         let _ = self.engine.await;
+        self.bgp.stop().await;
     }
 }
 
@@ -157,8 +160,9 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         ipvpn_encapsulation: encap,
     });
 
+    let bgp_thread = BgpThread::start().context("starting the BGP thread")?;
     let listen = bgp.listen_socket();
-    let listener = match spawn_listener(&[listen]) {
+    let listener = match bgp_thread.enter(|| spawn_listener(&[listen])) {
         Ok(l) => Some(l),
         Err(e) if bgp.listen_address.is_some() || bgp.peers.iter().any(|p| p.passive) => {
             bail!("[BGP] cannot listen for BGP connections on {listen}: {e}")
@@ -223,7 +227,7 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
             },
             extended_message: true,
         };
-        let handle = spawn_peer(id, session, peer_tx.clone());
+        let handle = bgp_thread.enter(|| spawn_peer(id, session, peer_tx.clone()));
         if let Some(l) = &listener {
             l.register(Registration {
                 peer: pc.address,
@@ -277,5 +281,6 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
         shutdown: shutdown_tx,
         engine,
         api,
+        bgp: bgp_thread,
     })
 }
