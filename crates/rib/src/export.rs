@@ -93,13 +93,18 @@ fn next_hop_fits(family: Family, attrs: &AttributeSet, target: &Peer, target_ibg
     if family.afi != AFI_IPV4 || !(family.safi == SAFI_UNICAST || family.safi == SAFI_MPLS_VPN) {
         return true;
     }
-    // As `Exporter::attrs` sets it: our address toward eBGP peers.
-    let next_hop = match target.local_address {
-        Some(ours) if !target_ibgp => Some(ours),
-        _ => attrs.next_hop,
-    };
+    let next_hop = next_hop_toward(attrs.next_hop, target, target_ibgp);
     !next_hop.is_some_and(|nh| nh.to_canonical().is_ipv6())
         || target.ipv6_next_hop.contains(&family)
+}
+
+/// The next hop a route goes to `target` with: our address on the session toward an eBGP
+/// peer, the route's own otherwise.
+fn next_hop_toward(next_hop: Option<IpAddr>, target: &Peer, target_ibgp: bool) -> Option<IpAddr> {
+    match target.local_address {
+        Some(ours) if !target_ibgp => Some(ours),
+        _ => next_hop,
+    }
 }
 
 /// The attributes to send: reflection adds ORIGINATOR_ID and CLUSTER_LIST, iBGP needs a
@@ -188,9 +193,7 @@ fn transform(
         let mut path = a.as_path().cloned().unwrap_or_default();
         path.prepend(config.local_asn);
         a.set(PathAttribute::new(AttrValue::AsPath(path)));
-        if let Some(nh) = target.local_address {
-            a.next_hop = Some(nh);
-        }
+        a.next_hop = next_hop_toward(a.next_hop, target, false);
         changed = true;
     }
     changed.then_some(a)

@@ -135,16 +135,12 @@ pub fn agree(ours: &Open, theirs: &Open) -> Negotiated {
         .filter(|f| their_families.contains(f))
         .collect();
 
-    let add_path_of = |caps: &mut dyn Iterator<Item = &Capability>| -> Vec<(Family, bagpipe_wire::message::AddPathMode)> {
-        caps.filter_map(|c| match c {
-            Capability::AddPath { families } => Some(families.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
+    let add_path_of = |c: &Capability| match c {
+        Capability::AddPath { families } => Some(families.clone()),
+        _ => None,
     };
-    let our_ap = add_path_of(&mut our_caps.iter().copied());
-    let their_ap = add_path_of(&mut their_caps.iter());
+    let our_ap = entries(our_caps.iter().copied(), add_path_of);
+    let their_ap = entries(&their_caps, add_path_of);
     let mode = |list: &[(Family, bagpipe_wire::message::AddPathMode)], f: Family| {
         list.iter().find(|(g, _)| *g == f).map(|(_, m)| *m)
     };
@@ -165,20 +161,18 @@ pub fn agree(ours: &Open, theirs: &Open) -> Negotiated {
         })
         .collect();
 
-    let ipv6_next_hop_of = |caps: &mut dyn Iterator<Item = &Capability>| -> Vec<Family> {
-        caps.filter_map(|c| match c {
-            Capability::ExtendedNextHop { entries } => Some(entries.clone()),
-            _ => None,
-        })
-        .flatten()
-        .filter(|e| e.next_hop_afi == bagpipe_wire::family::AFI_IPV6)
-        .map(|e| e.family)
-        .collect()
+    let ipv6_next_hop_of = |c: &Capability| match c {
+        Capability::ExtendedNextHop { entries } => Some(
+            entries
+                .iter()
+                .filter(|e| e.next_hop_afi == bagpipe_wire::family::AFI_IPV6)
+                .map(|e| e.family)
+                .collect(),
+        ),
+        _ => None,
     };
-    let (ours_v6, theirs_v6) = (
-        ipv6_next_hop_of(&mut our_caps.iter().copied()),
-        ipv6_next_hop_of(&mut their_caps.iter()),
-    );
+    let ours_v6 = entries(our_caps.iter().copied(), ipv6_next_hop_of);
+    let theirs_v6 = entries(&their_caps, ipv6_next_hop_of);
     let ipv6_next_hop = families
         .iter()
         .copied()
@@ -210,6 +204,15 @@ pub fn agree(ours: &Open, theirs: &Open) -> Negotiated {
         }),
         peer_capabilities: their_caps,
     }
+}
+
+/// The entries of the capabilities `pick` reads a list from (a capability may come more
+/// than once), all together.
+fn entries<'a, T>(
+    caps: impl IntoIterator<Item = &'a Capability>,
+    pick: impl Fn(&Capability) -> Option<Vec<T>>,
+) -> Vec<T> {
+    caps.into_iter().filter_map(pick).flatten().collect()
 }
 
 #[cfg(test)]
