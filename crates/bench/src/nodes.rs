@@ -156,6 +156,10 @@ impl Node {
         cpu_seconds(self.process.pid()).unwrap_or(0.0)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     pub fn alive(&mut self) -> bool {
         self.process.running()
     }

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use bagpipe_bench::affinity::{self, Pinned};
 use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
 use bagpipe_bench::noop_server::NoopServer;
@@ -44,6 +45,9 @@ struct Args {
     /// Parallel client counts.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
     clients: Vec<usize>,
+    /// Without the phases of one client sharing one CPU with the server.
+    #[arg(long)]
+    no_one_cpu: bool,
 }
 
 /// Every phase attaches to its own VRF (so that each starts from an empty instance) with its
@@ -91,10 +95,53 @@ fn detach_body(phase: usize, i: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-#[derive(Clone)]
-struct Phase {
+/// What a phase asks: how many clients, on which connections, where they run.
+#[derive(Clone, Copy, PartialEq)]
+struct Spec {
     clients: usize,
     keep_alive: bool,
+    /// Client and server on one CPU ([`affinity`]), else wherever the scheduler puts them.
+    one_cpu: bool,
+}
+
+impl Spec {
+    /// Every client count in both connection modes, then one client on one CPU.
+    fn all(clients: &[usize], modes: &[bool], one_cpu: bool) -> Vec<Spec> {
+        let free = modes.iter().flat_map(|&keep_alive| {
+            clients.iter().map(move |&clients| Spec {
+                clients,
+                keep_alive,
+                one_cpu: false,
+            })
+        });
+        let pinned = modes.iter().filter(|_| one_cpu).map(|&keep_alive| Spec {
+            clients: 1,
+            keep_alive,
+            one_cpu: true,
+        });
+        free.chain(pinned).collect()
+    }
+
+    fn mode(&self) -> &'static str {
+        if self.keep_alive {
+            "kept alive"
+        } else {
+            "new per request"
+        }
+    }
+
+    fn cpus(&self) -> &'static str {
+        if self.one_cpu {
+            "one, shared"
+        } else {
+            "any"
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Phase {
+    spec: Spec,
     n: usize,
     seconds: f64,
     p50: Duration,
@@ -107,17 +154,11 @@ impl Phase {
     fn rate(&self) -> f64 {
         (self.n - self.errors - self.resets) as f64 / self.seconds
     }
-    fn mode(&self) -> &'static str {
-        if self.keep_alive {
-            "kept alive"
-        } else {
-            "new per request"
-        }
-    }
 }
 
-/// Attaches ports `0..n` of `phase` to `api` with `clients` parallel clients.
-fn run_phase(api: SocketAddr, phase: usize, n: usize, clients: usize, keep_alive: bool) -> Phase {
+/// Attaches ports `0..n` of `phase` to `api` as `spec` says; the server's process must
+/// already be pinned if `spec.one_cpu`.
+fn run_phase(api: SocketAddr, phase: usize, n: usize, spec: Spec) -> Phase {
     let next = AtomicUsize::new(0);
     let latencies = Mutex::new(Vec::with_capacity(n));
     let errors = AtomicUsize::new(0);
@@ -125,9 +166,12 @@ fn run_phase(api: SocketAddr, phase: usize, n: usize, clients: usize, keep_alive
     let bodies: Vec<Vec<u8>> = (0..n).map(|i| attach_body(phase, i)).collect();
     let start = Instant::now();
     std::thread::scope(|s| {
-        for _ in 0..clients {
+        for _ in 0..spec.clients {
             s.spawn(|| {
-                let mut client = Client::new(api, keep_alive);
+                if spec.one_cpu {
+                    affinity::pin_this_thread().expect("client thread pinned");
+                }
+                let mut client = Client::new(api, spec.keep_alive);
                 let mut mine = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -153,8 +197,7 @@ fn run_phase(api: SocketAddr, phase: usize, n: usize, clients: usize, keep_alive
     let mut l = latencies.into_inner().expect("lock");
     l.sort();
     Phase {
-        clients,
-        keep_alive,
+        spec,
         n,
         seconds,
         p50: percentile(&l, 50.0),
@@ -210,8 +253,7 @@ fn run(
     program: &std::path::Path,
     net: u8,
     n: usize,
-    clients: &[usize],
-    modes: &[bool],
+    specs: &[Spec],
 ) -> anyhow::Result<Run> {
     let rr = Ipv4Addr::new(127, 0, net, 1);
     let (a_addr, b_addr) = (Ipv4Addr::new(127, 0, net, 2), Ipv4Addr::new(127, 0, net, 3));
@@ -258,53 +300,48 @@ fn run(
     let mut log_per_attach = 0.0;
     let mut cpu_per_attach = 0.0;
     let mut cpu_per_route = 0.0;
-    let mut phase_no = 0;
-    for &keep_alive in modes {
-        for &c in clients {
-            eprintln!(
-                "{system}: {n} attaches, {c} client(s), connection {}",
-                if keep_alive {
-                    "kept alive"
-                } else {
-                    "per request"
-                }
-            );
-            let began = Instant::now();
-            let p = run_phase(a.api, phase_no, n, c, keep_alive);
-            eprintln!(
-                "  {:.0} req/s, p50 {}, p99 {}, {} errors, {} resets",
-                p.rate(),
-                ms(p.p50),
-                ms(p.p99),
-                p.errors,
-                p.resets
-            );
-            if phase_no == 0 {
-                per_port =
-                    a.private_memory().unwrap_or(0).saturating_sub(a_before) as f64 / n as f64;
-                rss_per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
-                cpu_per_attach = (a.cpu_seconds() - a_cpu) / n as f64;
-                log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
-                let ok = n - p.errors - p.resets;
-                let in_rib = poll(Duration::from_secs(120), Duration::from_millis(10), || {
-                    (received_routes(b.api)? >= b_received + ok as u64).then_some(())
-                });
-                per_route = b.private_memory().unwrap_or(0).saturating_sub(b_before) as f64
-                    / ok.max(1) as f64;
-                // CPU time, unlike wall time, hardly depends on what else the machine runs.
-                cpu_per_route = (b.cpu_seconds() - b_cpu) / ok.max(1) as f64;
-                // Then in the VRF (at once for ours; the original imports from a queue).
-                visible = in_rib.and_then(|()| {
-                    poll(Duration::from_secs(60), Duration::from_millis(10), || {
-                        (received_in_vrf(b.api, 0)? >= ok).then(|| began.elapsed())
-                    })
-                });
-            }
-            phases.push(p);
-            phase_no += 1;
-            if !a.alive() {
-                anyhow::bail!("{system}: node A exited: {}", a.log_tail());
-            }
+    for (phase_no, &spec) in specs.iter().enumerate() {
+        eprintln!(
+            "{system}: {n} attaches, {} client(s), connection {}, CPUs: {}",
+            spec.clients,
+            spec.mode(),
+            spec.cpus()
+        );
+        let began = Instant::now();
+        let pinned = spec.one_cpu.then(|| Pinned::new(a.pid())).transpose()?;
+        let p = run_phase(a.api, phase_no, n, spec);
+        drop(pinned);
+        eprintln!(
+            "  {:.0} req/s, p50 {}, p99 {}, {} errors, {} resets",
+            p.rate(),
+            ms(p.p50),
+            ms(p.p99),
+            p.errors,
+            p.resets
+        );
+        if phase_no == 0 {
+            per_port = a.private_memory().unwrap_or(0).saturating_sub(a_before) as f64 / n as f64;
+            rss_per_port = a.rss().unwrap_or(0).saturating_sub(idle_rss) as f64 / n as f64;
+            cpu_per_attach = (a.cpu_seconds() - a_cpu) / n as f64;
+            log_per_attach = a.log_bytes().saturating_sub(log_before) as f64 / n as f64;
+            let ok = n - p.errors - p.resets;
+            let in_rib = poll(Duration::from_secs(120), Duration::from_millis(10), || {
+                (received_routes(b.api)? >= b_received + ok as u64).then_some(())
+            });
+            per_route =
+                b.private_memory().unwrap_or(0).saturating_sub(b_before) as f64 / ok.max(1) as f64;
+            // CPU time, unlike wall time, hardly depends on what else the machine runs.
+            cpu_per_route = (b.cpu_seconds() - b_cpu) / ok.max(1) as f64;
+            // Then in the VRF (at once for ours; the original imports from a queue).
+            visible = in_rib.and_then(|()| {
+                poll(Duration::from_secs(60), Duration::from_millis(10), || {
+                    (received_in_vrf(b.api, 0)? >= ok).then(|| began.elapsed())
+                })
+            });
+        }
+        phases.push(p);
+        if !a.alive() {
+            anyhow::bail!("{system}: node A exited: {}", a.log_tail());
         }
     }
     Ok(Run {
@@ -323,28 +360,30 @@ fn run(
     })
 }
 
-/// The phases of a run against a server that does nothing.
-fn run_floor(n: usize, clients: &[usize], modes: &[bool]) -> anyhow::Result<Vec<Phase>> {
-    let threads = clients.iter().copied().max().unwrap_or(1);
+/// The phases of a run against a server that does nothing (in this process: pinning it
+/// pins its server threads).
+fn run_floor(n: usize, specs: &[Spec]) -> anyhow::Result<Vec<Phase>> {
+    let threads = specs.iter().map(|s| s.clients).max().unwrap_or(1);
     let server = NoopServer::start(
         SocketAddr::new(Ipv4Addr::new(127, 0, 58, 1).into(), 21140),
         threads,
     )
     .context("no-op server")?;
     let mut phases = Vec::new();
-    for &keep_alive in modes {
-        for &c in clients {
-            phases.push(run_phase(server.addr, 0, n, c, keep_alive));
-        }
+    for &spec in specs {
+        let pinned = spec
+            .one_cpu
+            .then(|| Pinned::new(std::process::id()))
+            .transpose()?;
+        phases.push(run_phase(server.addr, 0, n, spec));
+        drop(pinned);
     }
     Ok(phases)
 }
 
-/// The phase of `phases` with the same clients and connection mode as `p`.
+/// The phase of `phases` with the same clients, connection mode and CPUs as `p`.
 fn same_kind<'a>(phases: &'a [Phase], p: &Phase) -> Option<&'a Phase> {
-    phases
-        .iter()
-        .find(|q| q.clients == p.clients && q.keep_alive == p.keep_alive)
+    phases.iter().find(|q| q.spec == p.spec)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -355,17 +394,11 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .or_else(|| std::env::var_os("BAGPIPE_ORIGINAL").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/tmp/bpb-orig/bin/bagpipe-bgp"));
+    let specs = Spec::all(&args.clients, &[true, false], !args.no_one_cpu);
     let mut runs = Vec::new();
     let mut notes = Vec::new();
     if installed(&original.display().to_string()) {
-        match run(
-            "original",
-            &original,
-            56,
-            args.ports,
-            &args.clients,
-            &[true, false],
-        ) {
+        match run("original", &original, 56, args.ports, &specs) {
             Ok(r) => runs.push(r),
             Err(e) => notes.push(format!("original not measured: {e:#}")),
         }
@@ -376,23 +409,15 @@ fn main() -> anyhow::Result<()> {
         ));
     }
     eprintln!("no-op server: the same clients");
-    let floor = run_floor(args.ports, &args.clients, &[true, false])?;
-    runs.push(run(
-        "bagpipe-rs",
-        &ours,
-        55,
-        args.ports,
-        &args.clients,
-        &[true, false],
-    )?);
+    let floor = run_floor(args.ports, &specs)?;
+    runs.push(run("bagpipe-rs", &ours, 55, args.ports, &specs)?);
     if args.ours_ports > 0 {
         runs.push(run(
             "bagpipe-rs",
             &ours,
             57,
             args.ours_ports,
-            &[1],
-            &[true],
+            &Spec::all(&[1], &[true], false),
         )?);
     }
 
@@ -402,6 +427,7 @@ fn main() -> anyhow::Result<()> {
         "N",
         "clients",
         "connection",
+        "CPUs",
         "attach/s",
         "p50",
         "p99",
@@ -425,8 +451,9 @@ fn main() -> anyhow::Result<()> {
             t.row(vec![
                 system.into(),
                 count(n as f64),
-                p.clients.to_string(),
-                p.mode().into(),
+                p.spec.clients.to_string(),
+                p.spec.mode().into(),
+                p.spec.cpus().into(),
                 count(p.rate()),
                 ms(p.p50),
                 ms(p.p99),
@@ -470,7 +497,7 @@ fn main() -> anyhow::Result<()> {
         ]);
     }
     println!();
-    println!("REST attach: IP VPN attach requests to node A (two nodes and a GoBGP route reflector, dummy dataplanes); ratios against the original in the same run, same clients and connection mode; the no-op server answers the same requests without doing anything, so its ratio to the original is the highest any daemon can show on this machine");
+    println!("REST attach: IP VPN attach requests to node A (two nodes and a GoBGP route reflector, dummy dataplanes); ratios against the original in the same run, same clients, connection mode and CPUs; the no-op server answers the same requests without doing anything, so its ratio to the original is the highest any daemon can show on this machine. CPUs \"one, shared\": the client and the server (node A, or the no-op server) run on one CPU, which spares every server alike the wake-ups from one vCPU to another that cost 50-100 µs each on this VM and happen or not as the scheduler places client and server");
     println!();
     print!("{}", t.render());
     println!();
