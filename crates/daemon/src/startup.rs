@@ -13,7 +13,9 @@ use bagpipe_dataplane::{
 use bagpipe_rib::{Peer, RouteTable, TableConfig};
 use bagpipe_speaker::backoff::BackoffConfig;
 use bagpipe_speaker::listener::{spawn_listener, Registration};
-use bagpipe_speaker::{spawn_peer, GracefulRestartConfig, PeerConfig as SessionConfig};
+use bagpipe_speaker::{
+    spawn_peer, GracefulRestartConfig, PeerConfig as SessionConfig, DEFAULT_UPDATE_HOLD,
+};
 use bagpipe_vpn::{VpnConfig, VpnManager};
 use bagpipe_wire::Family;
 use tokio::sync::{mpsc, watch};
@@ -226,6 +228,7 @@ pub async fn start(config: Config, logs: LogRing) -> anyhow::Result<Daemon> {
                 max: config.bgp.connect_retry.max,
             },
             extended_message: true,
+            update_hold: DEFAULT_UPDATE_HOLD,
         };
         let handle = bgp_thread.enter(|| spawn_peer(id, session, peer_tx.clone()));
         if let Some(l) = &listener {

@@ -1,6 +1,7 @@
 //! What the speaker needs to know about one peer.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use bagpipe_wire::Family;
 
@@ -43,7 +44,17 @@ pub struct PeerConfig {
     pub connect_retry: BackoffConfig,
     /// Ask for RFC 8654 extended messages.
     pub extended_message: bool,
+    /// After UPDATEs go out, how long the peer's task leaves the outbox alone. Route changes
+    /// often come one after the other (an agent attaching ports, one request each); sent one
+    /// by one, each would cost a wake-up of the BGP thread and a write that wakes the peer.
+    /// Held, a burst goes out in a few UPDATEs that carry many routes each, and the engine's
+    /// pushes meanwhile wake nobody; a change after a quiet spell still goes out at once.
+    /// RFC 4271's MinRouteAdvertisementInterval serves the same end over seconds.
+    pub update_hold: Duration,
 }
+
+/// [`PeerConfig::update_hold`] unless told otherwise: far below what a peer would notice.
+pub const DEFAULT_UPDATE_HOLD: Duration = Duration::from_millis(1);
 
 impl PeerConfig {
     /// A minimal iBGP peer with the usual defaults.
@@ -68,6 +79,7 @@ impl PeerConfig {
             graceful_restart: None,
             connect_retry: BackoffConfig::default(),
             extended_message: true,
+            update_hold: DEFAULT_UPDATE_HOLD,
         }
     }
 

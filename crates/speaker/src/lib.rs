@@ -19,7 +19,7 @@ pub mod pack;
 pub mod session;
 pub mod status;
 
-pub use config::{GracefulRestartConfig, PeerConfig};
+pub use config::{GracefulRestartConfig, PeerConfig, DEFAULT_UPDATE_HOLD};
 pub use fsm::{DownReason, State};
 pub use negotiate::Negotiated;
 pub use outbox::{OutItem, Outbox};

@@ -148,6 +148,7 @@ enum Wake {
     Connected(u64, std::io::Result<TcpStream>),
     Input(u64, ConnInput),
     Timer(Option<usize>, Option<Timer>),
+    HoldOver,
     OutboxReady,
     CanWrite(Option<mpsc::OwnedPermit<Bytes>>),
 }
@@ -173,6 +174,8 @@ struct PeerTask<K> {
     restart_at: Option<Instant>,
     admin_down: bool,
     outbox_pending: bool,
+    /// Until when the outbox is left alone after a write ([`PeerConfig::update_hold`]).
+    hold_until: Option<Instant>,
     established: Option<usize>,
     /// The R bit of our OPENs: set after a restart until a session comes up.
     restarting: bool,
@@ -213,6 +216,7 @@ where
         restart_at: None,
         admin_down: false,
         outbox_pending: false,
+        hold_until: None,
         established: None,
         restarting: config
             .graceful_restart
@@ -282,6 +286,10 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                 Wake::Connected(generation, result) => self.on_connected(generation, result).await,
                 Wake::Input(generation, input) => self.on_input(generation, input).await,
                 Wake::Timer(slot, timer) => self.on_timer(slot, timer).await,
+                Wake::HoldOver => {
+                    self.hold_until = None;
+                    true
+                }
                 Wake::OutboxReady => {
                     self.outbox_pending = true;
                     true
@@ -305,7 +313,16 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
                 .map(|l| l.writer.clone())
         });
         let can_drain = self.outbox_pending && writer.is_some();
-        let watch_outbox = self.established.is_some() && !self.outbox_pending;
+        // While held, pushes to the outbox leave a permit in its Notify, which `ready()`
+        // takes as soon as the hold is over.
+        let hold = self.hold_until;
+        let watch_outbox = self.established.is_some() && !self.outbox_pending && hold.is_none();
+        let hold_over = async move {
+            match hold {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         let sleep = async move {
             match deadline {
                 Some((at, slot, timer)) => {
@@ -322,6 +339,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
             Some((g, r)) = self.connect_rx.recv() => Wake::Connected(g, r),
             Some((g, i)) = self.input_rx.recv() => Wake::Input(g, i),
             (slot, timer) = sleep => Wake::Timer(slot, timer),
+            () = hold_over => Wake::HoldOver,
             _ = outbox.ready(), if watch_outbox => Wake::OutboxReady,
             p = reserve(writer), if can_drain => Wake::CanWrite(p),
         }
@@ -612,6 +630,7 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> PeerTask<K> {
         Counters::add(&self.shared.counters.messages_sent, messages);
         Counters::add(&self.shared.counters.updates_sent, messages);
         permit.send(Bytes::from(out));
+        self.hold_until = Some(Instant::now() + self.config.update_hold);
         if self.outbox.is_empty() {
             self.outbox_pending = false;
         }
