@@ -6,10 +6,9 @@
 //! makes them answer 503.
 
 use bagpipe_vpn::request::{AttachRequest, DetachRequest};
-use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::looking_glass::LgError;
+use crate::looking_glass::{Answer, LgError};
 
 #[derive(Debug)]
 pub enum ApiCommand {
@@ -31,7 +30,7 @@ pub enum ApiCommand {
         path: Vec<String>,
         /// `http://<host:port the client used>`, for the `href` links.
         base_url: String,
-        reply: oneshot::Sender<Result<Value, LgError>>,
+        reply: oneshot::Sender<Result<Answer, LgError>>,
     },
 }
 

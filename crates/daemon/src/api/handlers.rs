@@ -15,7 +15,7 @@ use super::body::json_body;
 use super::command::ApiCommand;
 use super::error::HttpError;
 use super::ApiState;
-use crate::looking_glass::LOOKING_GLASS_BASE;
+use crate::looking_glass::{Answer, LOOKING_GLASS_BASE};
 
 pub(crate) async fn attach(
     State(state): State<ApiState>,
@@ -52,7 +52,7 @@ pub(crate) async fn looking_glass(
     State(state): State<ApiState>,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Response, HttpError> {
     let path = lg_path(uri.path())?;
     // Links point back where the client came from, as the original built them from the
     // request's Host header.
@@ -67,7 +67,21 @@ pub(crate) async fn looking_glass(
         base_url,
         reply,
     };
-    Ok(Json(ask(&state, command, answer).await??))
+    match ask(&state, command, answer).await?? {
+        Answer::Ready(v) => Ok(Json(v).into_response()),
+        // Built, serialized and freed on a blocking thread: the main thread, which the
+        // engine and the dataplane share, goes on meanwhile.
+        later @ Answer::Later(_) => {
+            let json =
+                tokio::task::spawn_blocking(move || later.finish().map(|v| serde_json::to_vec(&v)))
+                    .await
+                    .map_err(|_| HttpError::engine_unavailable())??
+                    .map_err(|e| {
+                        HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+                    })?;
+            Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
+        }
+    }
 }
 
 /// The decoded segments after `/looking-glass`.

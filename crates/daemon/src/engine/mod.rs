@@ -465,7 +465,7 @@ impl Engine {
                 base_url,
                 reply,
             } => {
-                let view = looking_glass::EngineView::new(self, &base_url).await;
+                let view = looking_glass::EngineView::new(self, &base_url, &path).await;
                 let root = DaemonLookingGlass {
                     info: &self.info,
                     config: &self.config,

@@ -13,9 +13,11 @@
 //! let _ = reply.send(looking_glass::answer(&root, &base_url, &path));
 //! ```
 //!
-//! Its sub-trees are built from the four kinds of [`LgEntry`] (a value shown inline, a
-//! sub-tree built when addressed, a delegated object, a collection of objects by id), which
-//! decide, as in the original, what is shown inline and what as an `{"href": ...}` link.
+//! Its sub-trees are built from the kinds of [`LgEntry`] (a value shown inline, a sub-tree
+//! built when addressed, here or on a blocking thread, a delegated object, a collection of
+//! objects by id), which decide, as in the original, what is shown inline and what as an
+//! `{"href": ...}` link. An [`Answer`] left for later is finished by the API handler on a
+//! blocking thread.
 
 pub(crate) mod clock;
 mod config_view;
@@ -27,4 +29,6 @@ mod tree;
 
 pub use logs::{LogRecord, LogRing, LogRingLayer, DEFAULT_LOG_RING_CAPACITY};
 pub use root::{DaemonInfo, DaemonLookingGlass, EngineLookingGlass, SummaryCounts};
-pub use tree::{answer, href, link, LgCollection, LgEntry, LgError, LgObject, LOOKING_GLASS_BASE};
+pub use tree::{
+    answer, href, link, Answer, LgCollection, LgEntry, LgError, LgObject, LOOKING_GLASS_BASE,
+};

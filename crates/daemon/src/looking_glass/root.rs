@@ -94,7 +94,7 @@ impl LgObject for DaemonLookingGlass<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::fake_engine::FakeEngine;
-    use super::super::tree::answer;
+    use super::super::tree::{answer, Answer};
     use super::*;
 
     fn get(path: &str) -> Value {
@@ -113,7 +113,9 @@ mod tests {
             },
         };
         let path: Vec<String> = path.split('/').map(str::to_owned).collect();
-        answer(&root, "http://127.0.0.1:18083", &path).unwrap()
+        answer(&root, "http://127.0.0.1:18083", &path)
+            .and_then(Answer::finish)
+            .unwrap()
     }
 
     #[test]

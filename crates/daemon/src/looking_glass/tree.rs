@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | [`LgEntry::Value`] (the original's VALUE and SUBITEM) | the value itself | the value; deeper path segments walk into its JSON objects |
 //! | [`LgEntry::Subtree`] (SUBTREE) | `{"href": ...}` | built then, walked like a value |
+//! | [`LgEntry::Detached`] (SUBTREE) | `{"href": ...}` | built later, away from the engine, from what the entry took with it; walked like a value |
 //! | [`LgEntry::Object`] (DELEGATE) | `{"href": ...}` | the object answers the rest of the path |
 //! | [`LgEntry::Collection`] (COLLECTION) | `{"href": ...}` | alone: the list of its items, each with an `href`; followed by an item id: that item's object answers the rest |
 //!
@@ -32,6 +33,12 @@ pub trait LgCollection {
 pub enum LgEntry<'a> {
     Value(Value),
     Subtree(Box<dyn FnOnce() -> Value + 'a>),
+    /// A subtree built in two steps: when addressed, the first closure copies what it needs
+    /// out of the engine (quickly); the closure it returns owns that copy and builds the
+    /// JSON later, on a blocking thread. For route lists, whose JSON takes seconds for a
+    /// million routes, during which the engine would answer no attach and program no
+    /// dataplane.
+    Detached(Box<dyn FnOnce() -> Build + 'a>),
     Object(Box<dyn LgObject + 'a>),
     Collection(Box<dyn LgCollection + 'a>),
 }
@@ -44,6 +51,43 @@ impl<'a> LgEntry<'a> {
 
     pub fn subtree(build: impl FnOnce() -> Value + 'a) -> Self {
         LgEntry::Subtree(Box::new(build))
+    }
+
+    pub fn detached<B>(take: impl FnOnce() -> B + 'a) -> Self
+    where
+        B: FnOnce() -> Value + Send + 'static,
+    {
+        LgEntry::Detached(Box::new(move || Box::new(take()) as Build))
+    }
+}
+
+/// Builds a detached subtree ([`LgEntry::Detached`]).
+pub type Build = Box<dyn FnOnce() -> Value + Send>;
+
+/// The answer to a looking-glass request.
+pub enum Answer {
+    Ready(Value),
+    /// To be finished away from the engine ([`LgEntry::Detached`]): builds the subtree and
+    /// walks the rest of the path into it.
+    Later(Box<dyn FnOnce() -> Result<Value, LgError> + Send>),
+}
+
+impl Answer {
+    /// The value, built here if it was left for later.
+    pub fn finish(self) -> Result<Value, LgError> {
+        match self {
+            Answer::Ready(v) => Ok(v),
+            Answer::Later(build) => build(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Ready(v) => f.debug_tuple("Ready").field(v).finish(),
+            Answer::Later(_) => f.write_str("Later(..)"),
+        }
     }
 }
 
@@ -60,7 +104,7 @@ pub const LOOKING_GLASS_BASE: &str = "looking-glass";
 /// The answer for `path` (decoded segments; empty ones are ignored, so that
 /// `/looking-glass/` is the root, as the original CLI asks for it) under `root`, with links
 /// built on `base_url` (`http://host:port`).
-pub fn answer(root: &dyn LgObject, base_url: &str, path: &[String]) -> Result<Value, LgError> {
+pub fn answer(root: &dyn LgObject, base_url: &str, path: &[String]) -> Result<Answer, LgError> {
     let path: Vec<&str> = path
         .iter()
         .map(String::as_str)
@@ -73,9 +117,9 @@ pub fn answer(root: &dyn LgObject, base_url: &str, path: &[String]) -> Result<Va
     )
 }
 
-fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Value, LgError> {
+fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Answer, LgError> {
     let Some((first, rest)) = path.split_first() else {
-        return Ok(render(object, prefix));
+        return Ok(Answer::Ready(render(object, prefix)));
     };
     let here = link(prefix, first);
     let entry = object
@@ -85,11 +129,19 @@ fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Value, LgE
         .map(|(_, entry)| entry)
         .ok_or_else(|| not_found(first, prefix))?;
     match entry {
-        LgEntry::Value(v) => lookup(v, &here, rest),
-        LgEntry::Subtree(build) => lookup(build(), &here, rest),
+        LgEntry::Value(v) => lookup(v, &here, rest).map(Answer::Ready),
+        LgEntry::Subtree(build) => lookup(build(), &here, rest).map(Answer::Ready),
+        LgEntry::Detached(take) => {
+            let build = take();
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            Ok(Answer::Later(Box::new(move || {
+                let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+                lookup(build(), &here, &rest)
+            })))
+        }
         LgEntry::Object(o) => walk(o.as_ref(), &here, rest),
         LgEntry::Collection(c) => match rest.split_first() {
-            None => Ok(Value::Array(
+            None => Ok(Answer::Ready(Value::Array(
                 c.items()
                     .into_iter()
                     .map(|mut item| {
@@ -99,7 +151,7 @@ fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Value, LgE
                         Value::Object(item)
                     })
                     .collect(),
-            )),
+            ))),
             Some((id, rest)) => {
                 let item = c.item(id).ok_or_else(|| not_found(id, &here))?;
                 walk(item.as_ref(), &link(&here, id), rest)
@@ -191,6 +243,10 @@ mod tests {
                     LgEntry::subtree(|| json!({"drivers": ["evpn"]})),
                 ),
                 ("instances_per_vni".into(), LgEntry::value(json!({}))),
+                (
+                    "routes".into(),
+                    LgEntry::detached(|| || json!({"ipv4/mpls-vpn,*": [{"10.0.0.1/32": {}}]})),
+                ),
             ]
         }
     }
@@ -233,7 +289,7 @@ mod tests {
 
     fn get(path: &str) -> Result<Value, LgError> {
         let path: Vec<String> = path.split('/').map(str::to_owned).collect();
-        answer(&Vpns, BASE, &path)
+        answer(&Vpns, BASE, &path).and_then(Answer::finish)
     }
 
     #[test]
@@ -244,9 +300,32 @@ mod tests {
             json!({
                 "instances": {"href": "http://127.0.0.1:18083/looking-glass/instances"},
                 "dataplane": {"href": "http://127.0.0.1:18083/looking-glass/dataplane"},
-                "instances_per_vni": {}
+                "instances_per_vni": {},
+                "routes": {"href": "http://127.0.0.1:18083/looking-glass/routes"}
             })
         );
+    }
+
+    #[test]
+    fn detached_subtrees_are_built_when_the_answer_is_finished() {
+        let path = |p: &str| p.split('/').map(str::to_owned).collect::<Vec<_>>();
+        let later = answer(&Vpns, BASE, &path("routes/anything")).unwrap();
+        assert!(matches!(later, Answer::Later(_)), "{later:?}");
+        let later = answer(&Vpns, BASE, &path("routes")).unwrap();
+        assert_eq!(
+            later.finish().unwrap(),
+            json!({"ipv4/mpls-vpn,*": [{"10.0.0.1/32": {}}]})
+        );
+        // Walked into like a value, once built.
+        let segments = vec!["routes".to_owned(), "ipv4/mpls-vpn,*".to_owned()];
+        assert_eq!(
+            answer(&Vpns, BASE, &segments)
+                .and_then(Answer::finish)
+                .unwrap(),
+            json!([{"10.0.0.1/32": {}}])
+        );
+        let missing = answer(&Vpns, BASE, &path("routes/nothing")).unwrap();
+        assert!(matches!(missing.finish(), Err(LgError::NotFound { .. })));
     }
 
     #[test]

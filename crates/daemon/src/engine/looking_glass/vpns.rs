@@ -151,9 +151,9 @@ impl LgObject for InstanceView<'_> {
         if let Imports::Vrf(imports) = &i.imports {
             entries.push((
                 "readvertised".into(),
-                LgEntry::subtree(move || {
-                    let sources = readvertise::sources(i, imports);
-                    Value::Array(sources.into_iter().map(|p| v.received(p)).collect())
+                LgEntry::detached(move || {
+                    let rows = v.received_rows(readvertise::sources(i, imports));
+                    move || rows.list()
                 }),
             ));
         }
@@ -203,24 +203,13 @@ impl LgObject for InstanceView<'_> {
                 "fallback".into(),
                 LgEntry::Value(fallback_view(i.options.fallback.as_ref())),
             ),
-            (
-                "received_routes".into(),
-                LgEntry::subtree(move || received_view(v, i, false)),
-            ),
-            (
-                "best_routes".into(),
-                LgEntry::subtree(move || received_view(v, i, true)),
-            ),
+            ("received_routes".into(), received_view(v, i, false)),
+            ("best_routes".into(), received_view(v, i, true)),
             (
                 "adv_routes".into(),
-                LgEntry::subtree(move || {
-                    let routes = v.engine.rib.tables().paths_where(&|s| s == i.source);
-                    Value::Array(
-                        routes
-                            .into_iter()
-                            .map(|(n, _, a)| v.route(&n, a, &i.name()))
-                            .collect(),
-                    )
+                LgEntry::detached(move || {
+                    let rows = v.rows(v.engine.rib.tables().paths_where(&|s| s == i.source));
+                    move || rows.list()
                 }),
             ),
             (
@@ -370,23 +359,17 @@ fn group_key(nlri: &Nlri) -> String {
 }
 
 /// Received (or best) paths, grouped by what the instance tracks.
-fn received_view(v: &EngineView, i: &Instance, best_only: bool) -> Value {
-    let paths: Vec<&ReceivedPath> = match (&i.imports, best_only) {
-        (Imports::Evi(imp), true) => imp.best_paths(),
-        (Imports::Evi(imp), false) => imp.all_paths().collect(),
-        (Imports::Vrf(imp), true) => imp.best_paths().into_iter().flatten().collect(),
-        (Imports::Vrf(imp), false) => imp.all_paths().collect(),
-    };
-    let mut m = Map::new();
-    for p in paths {
-        if let Value::Array(list) = m
-            .entry(group_key(&p.nlri))
-            .or_insert_with(|| Value::Array(Vec::new()))
-        {
-            list.push(v.received(p));
-        }
-    }
-    Value::Object(m)
+fn received_view<'a>(v: &'a EngineView, i: &'a Instance, best_only: bool) -> LgEntry<'a> {
+    LgEntry::detached(move || {
+        let paths: Vec<&ReceivedPath> = match (&i.imports, best_only) {
+            (Imports::Evi(imp), true) => imp.best_paths(),
+            (Imports::Evi(imp), false) => imp.all_paths().collect(),
+            (Imports::Vrf(imp), true) => imp.best_paths().into_iter().flatten().collect(),
+            (Imports::Vrf(imp), false) => imp.all_paths().collect(),
+        };
+        let rows = v.received_rows(paths);
+        move || rows.grouped(group_key)
+    })
 }
 
 /// An instance's `dataplane` node: its driver, and the log lines about it.
