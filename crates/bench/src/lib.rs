@@ -10,6 +10,7 @@
 //! Addresses 127.0.50.0/24–127.0.59.0/24 and ports 21000–21999 (CONTRIBUTING.md).
 
 pub mod affinity;
+pub mod contention;
 pub mod feed;
 pub mod generator;
 pub mod http;

@@ -4,7 +4,8 @@
 //! with a new connection per request (as the OpenStack agent does). Reported: requests per
 //! second, p50/p99 latency, errors and resets, the time until all N routes are in B's VRF,
 //! memory (resident when idle; private memory per attached port on A and per received route
-//! on B), start-up time to API ready. The same run measures the original bagpipe-bgp
+//! on B), start-up time to API ready, and attach latency while the looking glass lists every
+//! route of A ([`attach_during_lg`]). The same run measures the original bagpipe-bgp
 //! (networking-bagpipe) when it is installed, and ratios are taken against it; and the same
 //! clients against a server that does nothing ([`NoopServer`]): the most any daemon can
 //! reach on this machine, hence the highest ratio to the original that it allows.
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bagpipe_bench::affinity::{self, Pinned};
+use bagpipe_bench::contention::{attach_during_lg, Contention};
 use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
 use bagpipe_bench::noop_server::NoopServer;
@@ -246,6 +248,10 @@ struct Run {
     cpu_per_attach: f64,
     cpu_per_route: f64,
     phases: Vec<Phase>,
+    /// Routes in A's table after the phases, and attaching meanwhile the looking glass
+    /// lists them.
+    routes_in_a: u64,
+    contention: Contention,
 }
 
 fn run(
@@ -344,6 +350,16 @@ fn run(
             anyhow::bail!("{system}: node A exited: {}", a.log_tail());
         }
     }
+    let routes_in_a = get_json(a.api, "/looking-glass/summary")
+        .and_then(|s| s["route_counts"]["local_routes_count"].as_u64())
+        .unwrap_or(0);
+    eprintln!("{system}: attaches while the looking glass lists A's {routes_in_a} routes");
+    let contention = attach_during_lg(
+        a.api,
+        |i| attach_body(specs.len(), i),
+        Duration::from_secs(3),
+        Duration::from_millis(5),
+    );
     Ok(Run {
         system,
         n,
@@ -357,6 +373,8 @@ fn run(
         cpu_per_attach,
         cpu_per_route,
         phases,
+        routes_in_a,
+        contention,
     })
 }
 
@@ -503,6 +521,37 @@ fn main() -> anyhow::Result<()> {
     println!();
     print!("{}", m.render());
     println!("private memory: growth of the anonymous resident memory (RssAnon) after a warm-up attach and detach; RSS also counts the pages of the program that the first attaches map in, once");
+    println!();
+    let mut c = Table::new(&[
+        "daemon",
+        "routes in A",
+        "attaches in 3 s",
+        "failed",
+        "p50",
+        "p99",
+        "max",
+        "bgp/routes answers (errors)",
+        "bgp/routes time",
+        "size",
+    ]);
+    for r in &runs {
+        let k = &r.contention;
+        c.row(vec![
+            r.system.into(),
+            count(r.routes_in_a as f64),
+            k.attaches.to_string(),
+            k.failed.to_string(),
+            ms(k.p50),
+            ms(k.p99),
+            ms(k.max),
+            format!("{} ({})", k.lg_answers, k.lg_errors),
+            k.lg_mean.map_or("—".into(), ms),
+            bytes(k.lg_bytes as f64),
+        ]);
+    }
+    println!("Attaching (one client, one port every 5 ms) while another client reads the looking glass's bgp/routes (all of A's routes) back to back:");
+    println!();
+    print!("{}", c.render());
     for n in notes {
         println!("{n}");
     }
