@@ -69,16 +69,14 @@ pub(crate) async fn looking_glass(
     };
     match ask(&state, command, answer).await?? {
         Answer::Ready(v) => Ok(Json(v).into_response()),
-        // Built, serialized and freed on a blocking thread: the main thread, which the
-        // engine and the dataplane share, goes on meanwhile.
-        later @ Answer::Later(_) => {
-            let json =
-                tokio::task::spawn_blocking(move || later.finish().map(|v| serde_json::to_vec(&v)))
-                    .await
-                    .map_err(|_| HttpError::engine_unavailable())??
-                    .map_err(|e| {
-                        HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-                    })?;
+        // Written on a blocking thread: the main thread, which the engine and the dataplane
+        // share, goes on meanwhile.
+        Answer::Later(write) => {
+            let turn = state.lg_writers.acquire().await.expect("never closed");
+            let json = tokio::task::spawn_blocking(write)
+                .await
+                .map_err(|_| HttpError::engine_unavailable())??;
+            drop(turn);
             Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
         }
     }

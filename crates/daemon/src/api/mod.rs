@@ -22,13 +22,14 @@ mod tests;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 pub use command::{ApiCommand, ApiError};
 pub use error::HttpError;
@@ -36,6 +37,10 @@ pub use ping::PingToken;
 
 /// How long a request waits for the engine before answering 503.
 pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Looking-glass answers written at once on blocking threads (route lists: the JSON of a
+/// full table is hundreds of megabytes); more wait for their turn.
+const LOOKING_GLASS_WRITERS: usize = 2;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -45,6 +50,8 @@ pub struct ApiState {
     pub engine_timeout: Duration,
     /// Used for looking-glass links when a client sends no `Host` header.
     pub local_addr: SocketAddr,
+    /// Turns to write a looking-glass answer away from the engine.
+    pub lg_writers: Arc<Semaphore>,
 }
 
 impl ApiState {
@@ -54,6 +61,7 @@ impl ApiState {
             ping: PingToken::random(),
             engine_timeout: DEFAULT_ENGINE_TIMEOUT,
             local_addr,
+            lg_writers: Arc::new(Semaphore::new(LOOKING_GLASS_WRITERS)),
         }
     }
 }

@@ -34,9 +34,9 @@ pub enum LgEntry<'a> {
     Value(Value),
     Subtree(Box<dyn FnOnce() -> Value + 'a>),
     /// A subtree built in two steps: when addressed, the first closure copies what it needs
-    /// out of the engine (quickly); the closure it returns owns that copy and builds the
-    /// JSON later, on a blocking thread. For route lists, whose JSON takes seconds for a
-    /// million routes, during which the engine would answer no attach and program no
+    /// out of the engine (quickly); the closure it returns owns that copy and writes the
+    /// JSON text later, on a blocking thread. For route lists, whose JSON takes seconds for
+    /// a million routes, during which the engine would answer no attach and program no
     /// dataplane.
     Detached(Box<dyn FnOnce() -> Build + 'a>),
     Object(Box<dyn LgObject + 'a>),
@@ -55,21 +55,21 @@ impl<'a> LgEntry<'a> {
 
     pub fn detached<B>(take: impl FnOnce() -> B + 'a) -> Self
     where
-        B: FnOnce() -> Value + Send + 'static,
+        B: FnOnce() -> Vec<u8> + Send + 'static,
     {
         LgEntry::Detached(Box::new(move || Box::new(take()) as Build))
     }
 }
 
-/// Builds a detached subtree ([`LgEntry::Detached`]).
-pub type Build = Box<dyn FnOnce() -> Value + Send>;
+/// Writes a detached subtree ([`LgEntry::Detached`]) as JSON text.
+pub type Build = Box<dyn FnOnce() -> Vec<u8> + Send>;
 
 /// The answer to a looking-glass request.
 pub enum Answer {
     Ready(Value),
-    /// To be finished away from the engine ([`LgEntry::Detached`]): builds the subtree and
-    /// walks the rest of the path into it.
-    Later(Box<dyn FnOnce() -> Result<Value, LgError> + Send>),
+    /// To be finished away from the engine ([`LgEntry::Detached`]): writes the subtree, or
+    /// the part of it the rest of the path names, as JSON text.
+    Later(Box<dyn FnOnce() -> Result<Vec<u8>, LgError> + Send>),
 }
 
 impl Answer {
@@ -77,7 +77,9 @@ impl Answer {
     pub fn finish(self) -> Result<Value, LgError> {
         match self {
             Answer::Ready(v) => Ok(v),
-            Answer::Later(build) => build(),
+            Answer::Later(write) => {
+                Ok(serde_json::from_slice(&write()?).expect("the looking glass writes JSON"))
+            }
         }
     }
 }
@@ -132,11 +134,18 @@ fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Answer, Lg
         LgEntry::Value(v) => lookup(v, &here, rest).map(Answer::Ready),
         LgEntry::Subtree(build) => lookup(build(), &here, rest).map(Answer::Ready),
         LgEntry::Detached(take) => {
-            let build = take();
+            let write = take();
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             Ok(Answer::Later(Box::new(move || {
+                if rest.is_empty() {
+                    return Ok(write());
+                }
+                // Deeper: walked into as a value (rare: a family of bgp/routes, a group).
+                let value =
+                    serde_json::from_slice(&write()).expect("the looking glass writes JSON");
                 let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-                lookup(build(), &here, &rest)
+                let part = lookup(value, &here, &rest)?;
+                Ok(serde_json::to_vec(&part).expect("JSON into memory"))
             })))
         }
         LgEntry::Object(o) => walk(o.as_ref(), &here, rest),
@@ -245,7 +254,9 @@ mod tests {
                 ("instances_per_vni".into(), LgEntry::value(json!({}))),
                 (
                     "routes".into(),
-                    LgEntry::detached(|| || json!({"ipv4/mpls-vpn,*": [{"10.0.0.1/32": {}}]})),
+                    LgEntry::detached(|| {
+                        || br#"{"ipv4/mpls-vpn,*":[{"10.0.0.1/32":{}}]}"#.to_vec()
+                    }),
                 ),
             ]
         }

@@ -2,7 +2,9 @@
 //! will for a few trigger values, and records what it was asked.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
@@ -10,13 +12,38 @@ use tokio::sync::{mpsc, oneshot};
 use crate::api::{self, ApiCommand, ApiError, ApiState};
 use crate::config::Config;
 use crate::looking_glass::fake_engine::FakeEngine;
-use crate::looking_glass::{answer, DaemonInfo, DaemonLookingGlass, LogRing};
+use crate::looking_glass::{answer, Answer, DaemonInfo, DaemonLookingGlass, LogRing};
+
+/// A looking-glass path whose answer the fake engine leaves to be written later, slowly (as
+/// the real one does for route lists), noting how many such writers run at once.
+pub const SLOW_WRITE: &str = "slow-write";
+
+#[derive(Default)]
+pub struct Writers {
+    running: AtomicUsize,
+    pub most_at_once: AtomicUsize,
+}
+
+impl Writers {
+    /// An answer written in 100 ms, as `{}`.
+    fn slow_answer(self: &Arc<Self>) -> Answer {
+        let w = Arc::clone(self);
+        Answer::Later(Box::new(move || {
+            let now = w.running.fetch_add(1, Ordering::SeqCst) + 1;
+            w.most_at_once.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(100));
+            w.running.fetch_sub(1, Ordering::SeqCst);
+            Ok(b"{}".to_vec())
+        }))
+    }
+}
 
 /// A running API server with its fake engine; stops both when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
     /// `"attach <vpn_instance_id>"`, `"detach <mac>"`, `"lg <path>"` for each command.
     pub seen: Arc<Mutex<Vec<String>>>,
+    pub writers: Arc<Writers>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -41,8 +68,9 @@ pub async fn start(addr: SocketAddr) -> TestServer {
 pub async fn start_with(addr: SocketAddr, with_engine: bool) -> TestServer {
     let (commands, receiver) = mpsc::channel(64);
     let seen = Arc::new(Mutex::new(Vec::new()));
+    let writers = Arc::new(Writers::default());
     if with_engine {
-        tokio::spawn(fake_engine(receiver, seen.clone()));
+        tokio::spawn(fake_engine(receiver, seen.clone(), writers.clone()));
     } else {
         drop(receiver);
     }
@@ -56,11 +84,16 @@ pub async fn start_with(addr: SocketAddr, with_engine: bool) -> TestServer {
     TestServer {
         addr,
         seen,
+        writers,
         stop: Some(stop),
     }
 }
 
-async fn fake_engine(mut commands: mpsc::Receiver<ApiCommand>, seen: Arc<Mutex<Vec<String>>>) {
+async fn fake_engine(
+    mut commands: mpsc::Receiver<ApiCommand>,
+    seen: Arc<Mutex<Vec<String>>>,
+    writers: Arc<Writers>,
+) {
     let (info, config, logs) = (
         DaemonInfo::starting_now(),
         Config::builtin(),
@@ -101,6 +134,10 @@ async fn fake_engine(mut commands: mpsc::Receiver<ApiCommand>, seen: Arc<Mutex<V
                 reply,
             } => {
                 seen.lock().unwrap().push(format!("lg {}", path.join("/")));
+                if path.iter().any(|p| p == SLOW_WRITE) {
+                    let _ = reply.send(Ok(writers.slow_answer()));
+                    continue;
+                }
                 let root = DaemonLookingGlass {
                     info: &info,
                     config: &config,

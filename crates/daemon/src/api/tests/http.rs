@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use serde_json::{json, Value};
 
 use super::client::{Answer, Client};
-use super::fake_engine::{start, start_with, DATAPLANE_FAILURE, NO_REPLY, TYPE_CLASH};
+use super::fake_engine::{start, start_with, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE, TYPE_CLASH};
 
 fn addr(last_octet: u8, port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 20, last_octet], port))
@@ -311,4 +311,29 @@ async fn many_parallel_clients_with_keep_alive() {
     }
     // per client: two attaches and one looking-glass request reach the engine
     assert_eq!(server.seen.lock().unwrap().len(), 200 * 3);
+}
+
+/// Route lists are written on blocking threads, two at a time: more requests wait their turn
+/// (a full table's JSON is hundreds of megabytes), and every one is answered.
+#[tokio::test]
+async fn looking_glass_answers_written_later_take_turns() {
+    let server = start(addr(10, 19011)).await;
+    let requests: Vec<_> = (0..6)
+        .map(|_| {
+            let addr = server.addr;
+            tokio::spawn(async move {
+                let mut client = Client::connect(addr).await;
+                client.get(&format!("/looking-glass/{SLOW_WRITE}")).await
+            })
+        })
+        .collect();
+    for request in requests {
+        let answer = request.await.unwrap();
+        assert_eq!((answer.status, answer.json()), (200, json!({})));
+    }
+    let most = server
+        .writers
+        .most_at_once
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(most, 2, "writers at once");
 }
