@@ -183,6 +183,11 @@ impl Receiver {
         self.process.pid()
     }
 
+    /// Our daemon's REST API (the others have none).
+    pub fn api(&self) -> Option<SocketAddr> {
+        (self.kind == Kind::Ours).then_some(self.control)
+    }
+
     pub fn rss(&self) -> Option<u64> {
         rss(self.process.pid())
     }

@@ -2,19 +2,24 @@
 //! receiver (our daemon, GoBGP, BIRD 2, FRR bgpd), sends N pre-packed UPDATEs (VPNv4 host
 //! routes, then in a fresh receiver E-VPN type 2 routes), and measures the time from the first
 //! UPDATE byte until the receiver holds all N routes, and its resident memory growth per route.
+//! Our daemon, then, loses the session: time to withdraw the N routes, and how long its REST
+//! API waited meanwhile ([`withdrawal`]).
 //!
 //!   cargo build --release -p bagpipe-daemon -p bagpipe-bench
 //!   target/release/bench-ingest [--routes 1000000] [--receivers ours,gobgp,bird,frr]
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bagpipe_bench::feed::{self, RouteKind};
 use bagpipe_bench::generator::Session;
+use bagpipe_bench::http::Client;
 use bagpipe_bench::process::daemon_binary;
 use bagpipe_bench::receivers::{Kind, Receiver, ASN};
-use bagpipe_bench::report::{bytes, count, ratio, Table};
+use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
 use bagpipe_testbed::wait::poll;
 use bagpipe_wire::{CodecContext, Family};
 use clap::Parser;
@@ -54,6 +59,61 @@ struct Measure {
     seconds: f64,
     rss_growth: f64,
     note: String,
+    withdrawal: Option<Withdrawal>,
+}
+
+/// Ours only: the session that brought all N routes drops. How long until the daemon holds
+/// none of them, and how long a request that the engine answers (`GET /looking-glass/summary`)
+/// waited meanwhile, the withdrawal being done on the thread that serves the REST API.
+#[derive(Clone)]
+struct Withdrawal {
+    seconds: f64,
+    requests: usize,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+}
+
+fn withdrawal(api: SocketAddr, session: Session, timeout: Duration) -> Withdrawal {
+    let held = AtomicU64::new(u64::MAX);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let poller = s.spawn(|| {
+            let mut client = Client::new(api, true);
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let Ok(r) = client.get("/looking-glass/summary") else {
+                    break;
+                };
+                latencies.push(t.elapsed());
+                if let Some(n) = r
+                    .json()
+                    .ok()
+                    .and_then(|v| v["route_counts"]["received_routes_count"].as_u64())
+                {
+                    held.store(n, Ordering::Relaxed);
+                }
+            }
+            latencies
+        });
+        let began = Instant::now();
+        drop(session);
+        while held.load(Ordering::Relaxed) != 0 && began.elapsed() < timeout {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let seconds = began.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        let mut l = poller.join().expect("poller");
+        l.sort();
+        Withdrawal {
+            seconds,
+            requests: l.len(),
+            p50: percentile(&l, 50.0),
+            p99: percentile(&l, 99.0),
+            max: l.last().copied().unwrap_or_default(),
+        }
+    })
 }
 
 impl Measure {
@@ -144,7 +204,10 @@ fn measure(
         (seconds, last, note)
     });
     let rss_after = r.rss().unwrap_or(0);
-    drop(session);
+    let withdrawal = match r.api() {
+        Some(api) if note.is_empty() => Some(withdrawal(api, session, timeout)),
+        _ => None,
+    };
     Ok(Measure {
         receiver,
         kind,
@@ -153,6 +216,7 @@ fn measure(
         seconds,
         rss_growth: rss_after.saturating_sub(rss_before) as f64,
         note,
+        withdrawal,
     })
 }
 
@@ -265,6 +329,34 @@ fn main() -> anyhow::Result<()> {
     println!("Route ingestion over one iBGP session on loopback (pre-packed 4096-octet UPDATEs; time from the first UPDATE to all N routes in the receiver's table; memory = resident growth / N; ratios > 1 mean better than GoBGP)");
     println!();
     print!("{}", table.render());
+    let mut w = Table::new(&[
+        "receiver",
+        "routes",
+        "N",
+        "all withdrawn in",
+        "API requests meanwhile",
+        "p50",
+        "p99",
+        "max",
+    ]);
+    for m in &results {
+        if let Some(d) = &m.withdrawal {
+            w.row(vec![
+                m.receiver.name().into(),
+                m.kind.name().into(),
+                count(m.n as f64),
+                format!("{:.3} s", d.seconds),
+                d.requests.to_string(),
+                ms(d.p50),
+                ms(d.p99),
+                ms(d.max),
+            ]);
+        }
+    }
+    println!();
+    println!("Then the session drops: time until the daemon holds none of the N routes, and the latency of the REST API requests that its engine answered meanwhile (GET /looking-glass/summary, back to back):");
+    println!();
+    print!("{}", w.render());
     for s in &skipped {
         println!("not measured: {s}");
     }
