@@ -58,10 +58,13 @@ impl RouteKind {
     }
 }
 
-/// The common attributes: ORIGIN, empty AS_PATH, LOCAL_PREF, a route target and the VXLAN
+/// The route target of every route.
+pub const ROUTE_TARGET: &str = "64512:100";
+
+/// The common attributes: ORIGIN, empty AS_PATH, LOCAL_PREF, [`ROUTE_TARGET`] and the VXLAN
 /// encapsulation, with `next_hop` in MP_REACH_NLRI.
 pub fn attributes(next_hop: IpAddr) -> Arc<AttributeSet> {
-    let rt: RouteTarget = "64512:100".parse().expect("route target");
+    let rt: RouteTarget = ROUTE_TARGET.parse().expect("route target");
     Arc::new(AttributeSet::new(
         Some(next_hop),
         vec![

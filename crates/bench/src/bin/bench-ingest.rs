@@ -42,6 +42,10 @@ struct Args {
     /// Receivers to measure, in order; the first is the one compared (`ours`).
     #[arg(long, value_delimiter = ',', default_value = "ours,gobgp,bird,frr")]
     receivers: Vec<String>,
+    /// Our daemon also has a VRF (E-VPN instance for E-VPN routes) that imports the routes:
+    /// they then go through the VPN layer and the dummy dataplane too.
+    #[arg(long)]
+    import: bool,
     /// Runs of each measurement; the median is reported.
     #[arg(long, default_value_t = 1)]
     runs: u32,
@@ -72,6 +76,27 @@ struct Withdrawal {
     p50: Duration,
     p99: Duration,
     max: Duration,
+}
+
+/// Attaches a port to an instance that imports the feed's route target.
+fn import_feed(api: SocketAddr, kind: RouteKind) -> anyhow::Result<()> {
+    let vpn_type = match kind {
+        RouteKind::Vpnv4 => "ipvpn",
+        RouteKind::EvpnMacIp => "evpn",
+    };
+    let body = serde_json::json!({
+        "vpn_instance_id": "importer", "vpn_type": vpn_type,
+        "import_rt": [feed::ROUTE_TARGET], "export_rt": ["64512:101"],
+        "local_port": {"linuxif": "tap-importer"}, "mac_address": "52:54:00:99:00:01",
+        "ip_address": "192.168.99.1/24", "gateway_ip": "192.168.99.254",
+    });
+    let r = Client::new(api, false).post_json("/attach_localport", body.to_string().as_bytes())?;
+    anyhow::ensure!(
+        r.status == 200,
+        "attach refused: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    Ok(())
 }
 
 fn withdrawal(api: SocketAddr, session: Session, timeout: Duration) -> Withdrawal {
@@ -136,6 +161,7 @@ fn measure(
     slot: u8,
     feeds: &mut HashMap<(RouteKind, u32), Vec<u8>>,
     timeout: Duration,
+    import: bool,
 ) -> anyhow::Result<Measure> {
     let daemon = daemon_binary()?;
     let mut r = Receiver::start(receiver, slot, &daemon)?;
@@ -163,6 +189,9 @@ fn measure(
         };
         feed::updates(kind, n, r.peer.into(), &ctx)
     });
+    if let (true, Some(api)) = (import, r.api()) {
+        import_feed(api, kind)?;
+    }
     std::thread::sleep(Duration::from_millis(300));
     let rss_before = r.rss().unwrap_or(0);
     let start = Instant::now();
@@ -256,7 +285,7 @@ fn main() -> anyhow::Result<()> {
                     count(n as f64),
                     kind.name()
                 );
-                match measure(receiver, kind, n, slot, &mut feeds, timeout) {
+                match measure(receiver, kind, n, slot, &mut feeds, timeout, args.import) {
                     Ok(m) => {
                         eprintln!(
                             "  {} routes in {:.3} s, {} per route {}",
