@@ -1,5 +1,7 @@
 //! The request handlers: validate, hand over to the engine, turn its reply into HTTP.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{OriginalUri, State};
@@ -14,6 +16,7 @@ use tokio::sync::oneshot;
 use super::body::json_body;
 use super::command::ApiCommand;
 use super::error::HttpError;
+use super::streaming;
 use super::ApiState;
 use crate::looking_glass::{Answer, LOOKING_GLASS_BASE};
 
@@ -69,13 +72,23 @@ pub(crate) async fn looking_glass(
     };
     match ask(&state, command, answer).await?? {
         Answer::Ready(v) => Ok(Json(v).into_response()),
-        // Written on a blocking thread: the main thread, which the engine and the dataplane
-        // share, goes on meanwhile.
-        Answer::Later(write) => {
-            let turn = state.lg_writers.acquire().await.expect("never closed");
-            let json = tokio::task::spawn_blocking(write)
+        // Written on a blocking thread, two at a time: the main thread, which the engine and
+        // the dataplane share, goes on meanwhile.
+        Answer::Stream(write) => {
+            let turn = Arc::clone(&state.lg_writers)
+                .acquire_owned()
                 .await
-                .map_err(|_| HttpError::engine_unavailable())??;
+                .expect("never closed");
+            let body = streaming::written_by(write, turn);
+            Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+        }
+        Answer::Later(build) => {
+            let turn = state.lg_writers.acquire().await.expect("never closed");
+            let json = tokio::task::spawn_blocking(move || {
+                build().map(|v| serde_json::to_vec(&v).expect("JSON into memory"))
+            })
+            .await
+            .map_err(|_| HttpError::engine_unavailable())??;
             drop(turn);
             Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
         }

@@ -17,6 +17,7 @@ pub mod command;
 mod error;
 mod handlers;
 mod ping;
+mod streaming;
 #[cfg(test)]
 mod tests;
 

@@ -5,6 +5,7 @@ mod routes;
 mod vpns;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::Arc;
 
 use bagpipe_dataplane::{DriverHandle, InstanceState};
@@ -112,7 +113,7 @@ impl EngineView<'_> {
     fn all_routes(&self) -> LgEntry<'_> {
         LgEntry::detached(move || {
             let rows = self.rows(self.engine.rib.tables().paths_where(&|_| true));
-            move || rows.grouped(|n| format!("{},*", n.family()))
+            move |out: &mut dyn Write| rows.grouped(|n| format!("{},*", n.family()), out)
         })
     }
 
@@ -121,7 +122,7 @@ impl EngineView<'_> {
         LgEntry::detached(move || {
             let rtc = self.engine.rib.rtc_source();
             let rows = self.rows(self.engine.rib.tables().paths_where(&|s| s == rtc));
-            move || rows.list()
+            move |out: &mut dyn Write| rows.list(out)
         })
     }
 }
@@ -252,7 +253,7 @@ impl EngineView<'_> {
                 }
                 _ => None,
             }));
-            move || rows.list()
+            move |out: &mut dyn Write| rows.list(out)
         })
     }
 

@@ -13,6 +13,8 @@
 //! An unknown path segment is a [`LgError::NotFound`] (HTTP 404). Links are absolute URLs:
 //! `<base_url>/looking-glass/<path>`, each segment percent-encoded as Python's `quote` did.
 
+use std::io::{self, Write};
+
 use serde_json::{Map, Value};
 
 /// A node of the tree with entries.
@@ -55,21 +57,24 @@ impl<'a> LgEntry<'a> {
 
     pub fn detached<B>(take: impl FnOnce() -> B + 'a) -> Self
     where
-        B: FnOnce() -> Vec<u8> + Send + 'static,
+        B: FnOnce(&mut dyn Write) -> io::Result<()> + Send + 'static,
     {
         LgEntry::Detached(Box::new(move || Box::new(take()) as Build))
     }
 }
 
-/// Writes a detached subtree ([`LgEntry::Detached`]) as JSON text.
-pub type Build = Box<dyn FnOnce() -> Vec<u8> + Send>;
+/// Writes a detached subtree ([`LgEntry::Detached`]) as JSON text into a writer, piece by
+/// piece: the answer for a full table need not be held whole in memory.
+pub type Build = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
 
 /// The answer to a looking-glass request.
 pub enum Answer {
     Ready(Value),
-    /// To be finished away from the engine ([`LgEntry::Detached`]): writes the subtree, or
-    /// the part of it the rest of the path names, as JSON text.
-    Later(Box<dyn FnOnce() -> Result<Vec<u8>, LgError> + Send>),
+    /// A subtree to be written away from the engine ([`LgEntry::Detached`]), as it goes.
+    Stream(Build),
+    /// A part of such a subtree (the rest of the path walks into it): the subtree is built
+    /// whole away from the engine, then the part taken out of it (or not found).
+    Later(Box<dyn FnOnce() -> Result<Value, LgError> + Send>),
 }
 
 impl Answer {
@@ -77,17 +82,24 @@ impl Answer {
     pub fn finish(self) -> Result<Value, LgError> {
         match self {
             Answer::Ready(v) => Ok(v),
-            Answer::Later(write) => {
-                Ok(serde_json::from_slice(&write()?).expect("the looking glass writes JSON"))
-            }
+            Answer::Stream(write) => Ok(parse(write)),
+            Answer::Later(build) => build(),
         }
     }
+}
+
+/// What `write` writes, as a value.
+fn parse(write: Build) -> Value {
+    let mut text = Vec::new();
+    write(&mut text).expect("writing into memory");
+    serde_json::from_slice(&text).expect("the looking glass writes JSON")
 }
 
 impl std::fmt::Debug for Answer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Answer::Ready(v) => f.debug_tuple("Ready").field(v).finish(),
+            Answer::Stream(_) => f.write_str("Stream(..)"),
             Answer::Later(_) => f.write_str("Later(..)"),
         }
     }
@@ -135,17 +147,14 @@ fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Answer, Lg
         LgEntry::Subtree(build) => lookup(build(), &here, rest).map(Answer::Ready),
         LgEntry::Detached(take) => {
             let write = take();
+            if rest.is_empty() {
+                return Ok(Answer::Stream(write));
+            }
+            // Deeper (rare: a family of bgp/routes, a group of received routes).
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             Ok(Answer::Later(Box::new(move || {
-                if rest.is_empty() {
-                    return Ok(write());
-                }
-                // Deeper: walked into as a value (rare: a family of bgp/routes, a group).
-                let value =
-                    serde_json::from_slice(&write()).expect("the looking glass writes JSON");
                 let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-                let part = lookup(value, &here, &rest)?;
-                Ok(serde_json::to_vec(&part).expect("JSON into memory"))
+                lookup(parse(write), &here, &rest)
             })))
         }
         LgEntry::Object(o) => walk(o.as_ref(), &here, rest),
@@ -255,7 +264,9 @@ mod tests {
                 (
                     "routes".into(),
                     LgEntry::detached(|| {
-                        || br#"{"ipv4/mpls-vpn,*":[{"10.0.0.1/32":{}}]}"#.to_vec()
+                        |out: &mut dyn Write| {
+                            out.write_all(br#"{"ipv4/mpls-vpn,*":[{"10.0.0.1/32":{}}]}"#)
+                        }
                     }),
                 ),
             ]
@@ -323,6 +334,7 @@ mod tests {
         let later = answer(&Vpns, BASE, &path("routes/anything")).unwrap();
         assert!(matches!(later, Answer::Later(_)), "{later:?}");
         let later = answer(&Vpns, BASE, &path("routes")).unwrap();
+        assert!(matches!(later, Answer::Stream(_)), "{later:?}");
         assert_eq!(
             later.finish().unwrap(),
             json!({"ipv4/mpls-vpn,*": [{"10.0.0.1/32": {}}]})

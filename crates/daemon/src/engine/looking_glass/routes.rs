@@ -9,6 +9,7 @@
 //! attribute set alone (most routes share a few sets) are written once per set.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use bagpipe_wire::attr::{AttrValue, AttributeSet};
@@ -33,27 +34,27 @@ pub(in crate::engine) struct RouteRow {
 
 impl RouteRows {
     /// `[route, ...]`, in the order of the rows.
-    pub fn list(self) -> Vec<u8> {
-        let mut w = RouteWriter::new(&self.base);
+    pub fn list(self, sink: &mut dyn Write) -> io::Result<()> {
+        let mut w = RouteWriter::new(&self.base, sink);
         w.out.push(b'[');
         for (n, r) in self.rows.iter().enumerate() {
             if n > 0 {
                 w.out.push(b',');
             }
-            w.route(r);
+            w.route(r)?;
         }
         w.out.push(b']');
-        w.out
+        w.flush()
     }
 
     /// `{group: [route, ...], ...}`: each route under the group `key` gives its prefix, groups
     /// in key order, routes in row order.
-    pub fn grouped(self, key: impl Fn(&Nlri) -> String) -> Vec<u8> {
+    pub fn grouped(self, key: impl Fn(&Nlri) -> String, sink: &mut dyn Write) -> io::Result<()> {
         let mut groups: BTreeMap<String, Vec<&RouteRow>> = BTreeMap::new();
         for r in &self.rows {
             groups.entry(key(&r.nlri)).or_default().push(r);
         }
-        let mut w = RouteWriter::new(&self.base);
+        let mut w = RouteWriter::new(&self.base, sink);
         w.out.push(b'{');
         for (g, (name, rows)) in groups.iter().enumerate() {
             if g > 0 {
@@ -65,18 +66,20 @@ impl RouteRows {
                 if n > 0 {
                     w.out.push(b',');
                 }
-                w.route(r);
+                w.route(r)?;
             }
             w.out.push(b']');
         }
         w.out.push(b'}');
-        w.out
+        w.flush()
     }
 }
 
-/// Writes routes as JSON text, with what repeats written once and copied after.
+/// Writes routes as JSON text into a sink, in pieces of about [`PIECE`] bytes, with what
+/// repeats written once and copied after.
 struct RouteWriter<'a> {
     base: &'a str,
+    sink: &'a mut dyn Write,
     out: Vec<u8>,
     /// Per attribute set: `"attributes":{..},"next_hop":..,"route_targets":[..]`.
     by_attrs: HashMap<*const AttributeSet, Vec<u8>>,
@@ -84,11 +87,15 @@ struct RouteWriter<'a> {
     by_source: HashMap<*const str, Vec<u8>>,
 }
 
+/// What the writer hands its sink at once.
+const PIECE: usize = 64 * 1024;
+
 impl<'a> RouteWriter<'a> {
-    fn new(base: &'a str) -> Self {
+    fn new(base: &'a str, sink: &'a mut dyn Write) -> Self {
         RouteWriter {
             base,
-            out: Vec::new(),
+            sink,
+            out: Vec::with_capacity(PIECE + 4096),
             by_attrs: HashMap::new(),
             by_source: HashMap::new(),
         }
@@ -100,7 +107,7 @@ impl<'a> RouteWriter<'a> {
     }
 
     /// One route: `{"<route> next-hop <nh>": {afi-safi, attributes, next_hop, route_targets, source}}`.
-    fn route(&mut self, r: &RouteRow) {
+    fn route(&mut self, r: &RouteRow) -> io::Result<()> {
         let key = match r.attrs.next_hop {
             Some(nh) => format!("{} next-hop {nh}", r.nlri),
             None => r.nlri.to_string(),
@@ -123,6 +130,17 @@ impl<'a> RouteWriter<'a> {
             .or_insert_with(|| source_part(base, &r.source));
         self.out.extend_from_slice(source);
         self.out.extend_from_slice(b"}}");
+        if self.out.len() >= PIECE {
+            self.sink.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(mut self) -> io::Result<()> {
+        self.sink.write_all(&self.out)?;
+        self.out.clear();
+        self.sink.flush()
     }
 }
 
@@ -291,16 +309,19 @@ mod tests {
             "BGP-192.0.2.9 a b",
             "BGP-192.0.2.9%20a%20b",
         );
-        let text = rows().list();
+        let mut text = Vec::new();
+        rows().list(&mut text).unwrap();
         assert_eq!(parsed_and_same_text(&text), json!([a, b, a]));
     }
 
     #[test]
     fn groups_are_written_in_key_order_with_their_routes_in_row_order() {
-        let text = rows().grouped(|n| match n {
+        let mut text = Vec::new();
+        let by_prefix = |n: &Nlri| match n {
             Nlri::Vpn(v) => v.prefix.to_string(),
             other => other.to_string(),
-        });
+        };
+        rows().grouped(by_prefix, &mut text).unwrap();
         let v = parsed_and_same_text(&text);
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["10.0.0.1/32", "10.0.0.2/32"]);
@@ -315,21 +336,57 @@ mod tests {
                 "BGP-192.0.2.9%20a%20b"
             )
         );
+        let none = || RouteRows {
+            base: BASE.into(),
+            rows: Vec::new(),
+        };
+        let (mut grouped, mut list) = (Vec::new(), Vec::new());
+        none().grouped(|n| n.to_string(), &mut grouped).unwrap();
+        none().list(&mut list).unwrap();
         assert_eq!(
-            RouteRows {
-                base: BASE.into(),
-                rows: Vec::new()
-            }
-            .grouped(|n| n.to_string()),
-            b"{}"
+            (grouped.as_slice(), list.as_slice()),
+            (&b"{}"[..], &b"[]"[..])
         );
-        assert_eq!(
-            RouteRows {
-                base: BASE.into(),
-                rows: Vec::new()
-            }
-            .list(),
-            b"[]"
+    }
+
+    /// A sink that keeps the size of every write.
+    #[derive(Default)]
+    struct Pieces {
+        sizes: Vec<usize>,
+        text: Vec<u8>,
+    }
+
+    impl Write for Pieces {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.sizes.push(buf.len());
+            self.text.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_long_list_goes_to_the_sink_in_pieces() {
+        let mut many = rows();
+        let one = many.rows.pop().unwrap();
+        many.rows = (0..2000)
+            .map(|_| RouteRow {
+                nlri: one.nlri.clone(),
+                attrs: Arc::clone(&one.attrs),
+                source: Arc::clone(&one.source),
+            })
+            .collect();
+        let mut sink = Pieces::default();
+        many.list(&mut sink).unwrap();
+        assert!(sink.sizes.len() > 2, "{:?}", sink.sizes);
+        assert!(
+            sink.sizes.iter().all(|&n| n < PIECE + 1024),
+            "{:?}",
+            sink.sizes
         );
+        let v = parsed_and_same_text(&sink.text);
+        assert_eq!(v.as_array().unwrap().len(), 2000);
     }
 }

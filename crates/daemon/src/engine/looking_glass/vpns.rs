@@ -2,6 +2,8 @@
 //! shapes are the original's (reference/original-api `lg_B_vpns_*`); values that the original
 //! showed as Python reprs (route keys, route distinguishers, interface names) are plain text.
 
+use std::io::Write;
+
 use bagpipe_vpn::instance::{Imports, Instance, ReceivedPath};
 use bagpipe_vpn::readvertise;
 use bagpipe_vpn::request::{AttractTraffic, Fallback, PortMatch, TrafficClassifier, VpnType};
@@ -153,7 +155,7 @@ impl LgObject for InstanceView<'_> {
                 "readvertised".into(),
                 LgEntry::detached(move || {
                     let rows = v.received_rows(readvertise::sources(i, imports));
-                    move || rows.list()
+                    move |out: &mut dyn Write| rows.list(out)
                 }),
             ));
         }
@@ -209,7 +211,7 @@ impl LgObject for InstanceView<'_> {
                 "adv_routes".into(),
                 LgEntry::detached(move || {
                     let rows = v.rows(v.engine.rib.tables().paths_where(&|s| s == i.source));
-                    move || rows.list()
+                    move |out: &mut dyn Write| rows.list(out)
                 }),
             ),
             (
@@ -368,7 +370,7 @@ fn received_view<'a>(v: &'a EngineView, i: &'a Instance, best_only: bool) -> LgE
             (Imports::Vrf(imp), false) => imp.all_paths().collect(),
         };
         let rows = v.received_rows(paths);
-        move || rows.grouped(group_key)
+        move |out: &mut dyn Write| rows.grouped(group_key, out)
     })
 }
 
