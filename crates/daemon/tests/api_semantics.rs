@@ -161,6 +161,11 @@ fn requests_are_logged_to_the_configured_log_file() {
         .collect();
     assert_eq!(attaches.len(), 2, "{written}");
     assert!(attaches[1].contains("52:54:00:00:03:02"), "{written}");
+    // Plain values, as an operator reads them.
+    assert!(
+        attaches[1].contains(" ip=10.3.0.2/24 port=tap2"),
+        "{written}"
+    );
     assert!(
         !written.contains('\x1b'),
         "no terminal colours in a file: {written}"

@@ -12,6 +12,9 @@ use axum::Json;
 use bagpipe_vpn::request::{AttachRequest, DetachRequest};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
+// Optional log fields as plain text (`ip=10.0.0.1/24`, not `Some("10.0.0.1/24")`), left out
+// when absent.
+use tracing::field::display as plain;
 
 use super::body::json_body;
 use super::command::ApiCommand;
@@ -29,7 +32,8 @@ pub(crate) async fn attach(
     // One short line per request at the default level (the original wrote ~6 KB per
     // attach); the whole request at debug.
     tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
-        ip = ?request.ip_address.map(|i| i.to_string()), port = ?request.local_port.linuxif, "attach");
+        ip = request.ip_address.as_ref().map(plain), port = request.local_port.linuxif.as_deref().map(plain),
+        "attach");
     tracing::debug!(?request, "attach request");
     let (reply, answer) = oneshot::channel();
     ask(&state, ApiCommand::Attach { request, reply }, answer).await??;
@@ -44,7 +48,7 @@ pub(crate) async fn detach(
 ) -> Result<Json<Value>, HttpError> {
     let request = DetachRequest::from_json(&json_body(&headers, body)?)?;
     tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
-        ip = ?request.ip_address.map(|i| i.to_string()), "detach");
+        ip = request.ip_address.as_ref().map(plain), "detach");
     tracing::debug!(?request, "detach request");
     let (reply, answer) = oneshot::channel();
     ask(&state, ApiCommand::Detach { request, reply }, answer).await??;
