@@ -66,9 +66,10 @@ struct Measure {
     withdrawal: Option<Withdrawal>,
 }
 
-/// Ours only: the session that brought all N routes drops. How long until the daemon holds
-/// none of them, and how long a request that the engine answers (`GET /looking-glass/summary`)
-/// waited meanwhile, the withdrawal being done on the thread that serves the REST API.
+/// Ours only: the session that brought all N routes drops. How long until the route table
+/// holds none of them, and how long a request that the engine answers
+/// (`GET /looking-glass/summary`) waited meanwhile, the withdrawal being done on the thread
+/// that serves the REST API.
 #[derive(Clone)]
 struct Withdrawal {
     seconds: f64,
@@ -362,7 +363,7 @@ fn main() -> anyhow::Result<()> {
         "receiver",
         "routes",
         "N",
-        "all withdrawn in",
+        "route table empty in",
         "API requests meanwhile",
         "p50",
         "p99",
@@ -383,7 +384,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     println!();
-    println!("Then the session drops: time until the daemon holds none of the N routes, and the latency of the REST API requests that its engine answered meanwhile (GET /looking-glass/summary, back to back):");
+    println!("Then the session drops: time until the daemon's route table holds none of the N routes, and the latency of the REST API requests that its engine answered meanwhile (GET /looking-glass/summary, back to back); with --import, the importing instance lets go of the routes after that, a slice at a time, the API answering in between:");
     println!();
     print!("{}", w.render());
     for s in &skipped {

@@ -16,7 +16,7 @@
 mod looking_glass;
 pub mod restart;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +40,17 @@ use restart::Replay;
 /// How long a peer that negotiated RT Constraint has to send its RTC End-of-RIB before we
 /// send it VPN routes anyway (RFC 4684 §6 leaves the delay to us).
 const RTC_EOR_WAIT: Duration = Duration::from_secs(3);
+
+/// Route removals for the VPN instances from one route table operation beyond this many are
+/// delivered a slice at a time ([`Engine::defer_removals`]).
+const DEFER_REMOVALS_FROM: usize = 10_000;
+
+/// How long one slice of deferred removals may take before the engine's loop takes its turn
+/// again (an API command, a peer event...).
+const REMOVALS_SLICE: Duration = Duration::from_millis(20);
+
+/// Removals delivered to the VPN instances at once within a slice.
+const REMOVALS_STEP: usize = 1024;
 
 /// A BGP peer as the engine knows it.
 pub struct EnginePeer {
@@ -70,6 +81,8 @@ pub struct Engine {
     pub graceful_stop: bool,
     /// Set while replaying after a restart (see [`restart`]).
     pub replay: Option<Replay>,
+    /// Route removals not delivered to the VPN instances yet ([`Engine::defer_removals`]).
+    backlog: VecDeque<RouteEvent>,
 }
 
 impl Engine {
@@ -96,6 +109,7 @@ impl Engine {
             enhanced_refresh: HashMap::new(),
             graceful_stop: false,
             replay: None,
+            backlog: VecDeque::new(),
         }
     }
 
@@ -125,6 +139,7 @@ impl Engine {
                 },
                 Some(mac) = next_learned(&mut learned) => self.on_learned(mac).await,
                 _ = sleep => self.on_timers().await,
+                () = std::future::ready(()), if !self.backlog.is_empty() => self.deliver_backlog_slice().await,
                 _ = shutdown.changed() => break,
             }
         }
@@ -172,7 +187,7 @@ impl Engine {
                 "graceful restart timer expired: removing stale routes"
             );
             let out = self.rib.purge_stale(id, None);
-            self.dispatch(out).await;
+            self.defer_removals(out).await;
         }
         for id in take_expired(&mut self.rtc_eor_deadlines, now) {
             let out = self.rib.rtc_eor_timeout(id);
@@ -343,7 +358,7 @@ impl Engine {
                         .insert(peer, Instant::now() + Duration::from_secs(*t as u64));
                 }
                 let out = self.rib.peer_down(peer, kept.is_some());
-                self.dispatch(out).await;
+                self.defer_removals(out).await;
                 // RFC 4724 §4.2: only the families of the peer's capability are kept.
                 let configured = self
                     .peers
@@ -353,7 +368,7 @@ impl Engine {
                 if let Some((_, families)) = &kept {
                     for f in configured.iter().filter(|f| !families.contains(f)) {
                         let out = self.rib.purge_stale(peer, Some(*f));
-                        self.dispatch(out).await;
+                        self.defer_removals(out).await;
                     }
                 }
             }
@@ -496,12 +511,52 @@ impl Engine {
         self.deliver_locals(out.locals).await;
     }
 
-    /// Route events for the VPN instances, and what they then change.
+    /// Route events for the VPN instances, and what they then change. Removals deferred
+    /// before go first, so that nothing overtakes them.
     async fn deliver_locals(&mut self, locals: Vec<RouteEvent>) {
         if !locals.is_empty() {
+            while !self.backlog.is_empty() {
+                self.deliver_backlog_slice().await;
+            }
             let vo = self.vpn.route_events(&mut self.rib, locals);
             self.dispatch_vpn(vo).await;
         }
+    }
+
+    /// Like [`dispatch`](Self::dispatch), for the outputs of a route table operation that
+    /// removes many paths at once (a peer gone down, its stale routes purged): the removals
+    /// for the VPN instances are queued, and the loop delivers them a slice at a time, taking
+    /// API commands and peer events in between, instead of holding everything for seconds
+    /// (3 s for a million routes imported into a VRF). Nothing overtakes them: any other
+    /// route event is delivered after they all are. What an API command does meanwhile reads
+    /// the route table, which no longer has these paths, and removals for an instance
+    /// deleted meanwhile are skipped (its source id is never reused).
+    async fn defer_removals(&mut self, out: Outputs) {
+        self.push_to_peers(out.peers);
+        let only_removals = out.locals.iter().all(|e| e.attrs.is_none());
+        if only_removals && out.locals.len() + self.backlog.len() >= DEFER_REMOVALS_FROM {
+            debug!(
+                removals = out.locals.len(),
+                "route removals for the VPN instances deferred"
+            );
+            self.backlog.extend(out.locals);
+        } else {
+            self.deliver_locals(out.locals).await;
+        }
+    }
+
+    /// Delivers deferred removals for up to [`REMOVALS_SLICE`], then lets the other tasks of
+    /// this thread run (the API's connections among them: without that, their requests would
+    /// not reach the engine before the backlog is gone).
+    async fn deliver_backlog_slice(&mut self) {
+        let began = Instant::now();
+        while !self.backlog.is_empty() && began.elapsed() < REMOVALS_SLICE {
+            let n = self.backlog.len().min(REMOVALS_STEP);
+            let step: Vec<RouteEvent> = self.backlog.drain(..n).collect();
+            let vo = self.vpn.route_events(&mut self.rib, step);
+            self.dispatch_vpn(vo).await;
+        }
+        tokio::task::yield_now().await;
     }
 
     async fn dispatch_vpn(&mut self, out: VpnOutputs) {
