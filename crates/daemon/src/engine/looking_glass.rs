@@ -5,7 +5,6 @@ mod routes;
 mod vpns;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 
 use bagpipe_dataplane::{DriverHandle, InstanceState};
@@ -19,9 +18,10 @@ use serde_json::{json, Map, Value};
 use super::Engine;
 use crate::looking_glass::clock::local_time_text;
 use crate::looking_glass::{
-    EngineLookingGlass, LgCollection, LgEntry, LgObject, SummaryCounts, LOOKING_GLASS_BASE,
+    segments, EngineLookingGlass, LgCollection, LgEntry, LgObject, SummaryCounts,
+    LOOKING_GLASS_BASE,
 };
-use routes::{RouteRow, RouteRows};
+use routes::{route_groups, route_list, RouteRow, RouteRows};
 
 /// A read-only view of the engine for one looking-glass request, with what had to be
 /// fetched asynchronously (the description of the dataplane driver it asks for).
@@ -38,12 +38,7 @@ impl<'a> EngineView<'a> {
     /// its whole state (every route, for the dummy driver: 0.5 s of the engine's time at
     /// 60,000 routes, for every request, before this was asked only when needed).
     pub async fn new(engine: &'a Engine, base_url: &str, path: &[String]) -> EngineView<'a> {
-        let segments: Vec<&str> = path
-            .iter()
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
-            .collect();
-        let wanted = match segments.as_slice() {
+        let wanted = match segments(path).as_slice() {
             ["vpns", "dataplane", "drivers", driver, ..] => Some(*driver),
             _ => None,
         };
@@ -111,18 +106,17 @@ impl EngineView<'_> {
 
     /// `bgp/routes`: every path of every family, grouped as the original (`"<family>,*"`).
     fn all_routes(&self) -> LgEntry<'_> {
-        LgEntry::detached(move || {
-            let rows = self.rows(self.engine.rib.tables().paths_where(&|_| true));
-            move |out: &mut dyn Write| rows.grouped(|n| format!("{},*", n.family()), out)
-        })
+        route_groups(
+            || self.rows(self.engine.rib.tables().paths_where(&|_| true)),
+            |n| format!("{},*", n.family()),
+        )
     }
 
     /// `bgp/adv_routes`: the routes the BGP manager originates itself (RT Constraint).
     fn own_routes(&self) -> LgEntry<'_> {
-        LgEntry::detached(move || {
+        route_list(|| {
             let rtc = self.engine.rib.rtc_source();
-            let rows = self.rows(self.engine.rib.tables().paths_where(&|s| s == rtc));
-            move |out: &mut dyn Write| rows.list(out)
+            self.rows(self.engine.rib.tables().paths_where(&|s| s == rtc))
         })
     }
 }
@@ -243,17 +237,16 @@ impl LgObject for PeerObject<'_> {
 impl EngineView<'_> {
     /// What a peer currently has from us.
     fn adj_rib_out<'p>(&'p self, p: &'p super::EnginePeer) -> LgEntry<'p> {
-        LgEntry::detached(move || {
+        route_list(|| {
             let routes = self.engine.rib.adj_rib_out(p.handle.id);
             // Shown as the RT Constraint worker's, as the original showed them.
             let rtc = self.engine.rib.rtc_source();
-            let rows = self.rows(routes.iter().filter_map(|a| match a {
+            self.rows(routes.iter().filter_map(|a| match a {
                 bagpipe_rib::Advert::Announce { nlri, attrs, .. } => {
                     Some((nlri.clone(), rtc, attrs))
                 }
                 _ => None,
-            }));
-            move |out: &mut dyn Write| rows.list(out)
+            }))
         })
     }
 

@@ -532,16 +532,16 @@ impl Engine {
     /// the route table, which no longer has these paths, and removals for an instance
     /// deleted meanwhile are skipped (its source id is never reused).
     async fn defer_removals(&mut self, out: Outputs) {
-        self.push_to_peers(out.peers);
         let only_removals = out.locals.iter().all(|e| e.attrs.is_none());
         if only_removals && out.locals.len() + self.backlog.len() >= DEFER_REMOVALS_FROM {
             debug!(
                 removals = out.locals.len(),
                 "route removals for the VPN instances deferred"
             );
+            self.push_to_peers(out.peers);
             self.backlog.extend(out.locals);
         } else {
-            self.deliver_locals(out.locals).await;
+            self.dispatch(out).await;
         }
     }
 

@@ -30,5 +30,6 @@ mod tree;
 pub use logs::{LogRecord, LogRing, LogRingLayer, DEFAULT_LOG_RING_CAPACITY};
 pub use root::{DaemonInfo, DaemonLookingGlass, EngineLookingGlass, SummaryCounts};
 pub use tree::{
-    answer, href, link, Answer, LgCollection, LgEntry, LgError, LgObject, LOOKING_GLASS_BASE,
+    answer, href, link, segments, Answer, LgCollection, LgEntry, LgError, LgObject,
+    LOOKING_GLASS_BASE,
 };

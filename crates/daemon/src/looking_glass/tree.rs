@@ -119,16 +119,19 @@ pub const LOOKING_GLASS_BASE: &str = "looking-glass";
 /// `/looking-glass/` is the root, as the original CLI asks for it) under `root`, with links
 /// built on `base_url` (`http://host:port`).
 pub fn answer(root: &dyn LgObject, base_url: &str, path: &[String]) -> Result<Answer, LgError> {
-    let path: Vec<&str> = path
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !s.is_empty())
-        .collect();
     walk(
         root,
         &format!("{}/{LOOKING_GLASS_BASE}", base_url.trim_end_matches('/')),
-        &path,
+        &segments(path),
     )
+}
+
+/// The segments of a request's path that name something: empty ones are ignored.
+pub fn segments(path: &[String]) -> Vec<&str> {
+    path.iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn walk(object: &dyn LgObject, prefix: &str, path: &[&str]) -> Result<Answer, LgError> {

@@ -16,7 +16,7 @@ use bagpipe_wire::attr::{AttrValue, AttributeSet};
 use bagpipe_wire::nlri::Nlri;
 use serde_json::{Map, Value};
 
-use crate::looking_glass::link;
+use crate::looking_glass::{link, LgEntry};
 
 /// Paths copied out of the engine.
 pub(in crate::engine) struct RouteRows {
@@ -32,18 +32,31 @@ pub(in crate::engine) struct RouteRow {
     pub source: Arc<str>,
 }
 
+/// A looking-glass entry listing the rows that `take` copies out when the entry is addressed
+/// ([`RouteRows::list`]).
+pub(in crate::engine) fn route_list<'a>(take: impl FnOnce() -> RouteRows + 'a) -> LgEntry<'a> {
+    LgEntry::detached(move || {
+        let rows = take();
+        move |out: &mut dyn Write| rows.list(out)
+    })
+}
+
+/// As [`route_list`], the rows grouped by `key` ([`RouteRows::grouped`]).
+pub(in crate::engine) fn route_groups<'a>(
+    take: impl FnOnce() -> RouteRows + 'a,
+    key: fn(&Nlri) -> String,
+) -> LgEntry<'a> {
+    LgEntry::detached(move || {
+        let rows = take();
+        move |out: &mut dyn Write| rows.grouped(key, out)
+    })
+}
+
 impl RouteRows {
     /// `[route, ...]`, in the order of the rows.
     pub fn list(self, sink: &mut dyn Write) -> io::Result<()> {
         let mut w = RouteWriter::new(&self.base, sink);
-        w.out.push(b'[');
-        for (n, r) in self.rows.iter().enumerate() {
-            if n > 0 {
-                w.out.push(b',');
-            }
-            w.route(r)?;
-        }
-        w.out.push(b']');
+        w.array(&self.rows)?;
         w.flush()
     }
 
@@ -61,14 +74,8 @@ impl RouteRows {
                 w.out.push(b',');
             }
             w.string(name);
-            w.out.extend_from_slice(b":[");
-            for (n, r) in rows.iter().enumerate() {
-                if n > 0 {
-                    w.out.push(b',');
-                }
-                w.route(r)?;
-            }
-            w.out.push(b']');
+            w.out.push(b':');
+            w.array(rows.iter().copied())?;
         }
         w.out.push(b'}');
         w.flush()
@@ -104,6 +111,19 @@ impl<'a> RouteWriter<'a> {
     /// A JSON string.
     fn string(&mut self, s: &str) {
         write_json(&mut self.out, s);
+    }
+
+    /// `[route, ...]`.
+    fn array<'r>(&mut self, rows: impl IntoIterator<Item = &'r RouteRow>) -> io::Result<()> {
+        self.out.push(b'[');
+        for (n, r) in rows.into_iter().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            }
+            self.route(r)?;
+        }
+        self.out.push(b']');
+        Ok(())
     }
 
     /// One route: `{"<route> next-hop <nh>": {afi-safi, attributes, next_hop, route_targets, source}}`.

@@ -2,8 +2,6 @@
 //! shapes are the original's (reference/original-api `lg_B_vpns_*`); values that the original
 //! showed as Python reprs (route keys, route distinguishers, interface names) are plain text.
 
-use std::io::Write;
-
 use bagpipe_vpn::instance::{Imports, Instance, ReceivedPath};
 use bagpipe_vpn::readvertise;
 use bagpipe_vpn::request::{AttractTraffic, Fallback, PortMatch, TrafficClassifier, VpnType};
@@ -11,6 +9,7 @@ use bagpipe_wire::nlri::{FlowSpecRule, Nlri};
 use bagpipe_wire::RouteTarget;
 use serde_json::{json, Map, Value};
 
+use super::routes::{route_groups, route_list};
 use super::{EngineView, ValueObject};
 use crate::looking_glass::{LgCollection, LgEntry, LgObject};
 
@@ -153,10 +152,7 @@ impl LgObject for InstanceView<'_> {
         if let Imports::Vrf(imports) = &i.imports {
             entries.push((
                 "readvertised".into(),
-                LgEntry::detached(move || {
-                    let rows = v.received_rows(readvertise::sources(i, imports));
-                    move |out: &mut dyn Write| rows.list(out)
-                }),
+                route_list(|| v.received_rows(readvertise::sources(i, imports))),
             ));
         }
         entries.extend([
@@ -209,10 +205,7 @@ impl LgObject for InstanceView<'_> {
             ("best_routes".into(), received_view(v, i, true)),
             (
                 "adv_routes".into(),
-                LgEntry::detached(move || {
-                    let rows = v.rows(v.engine.rib.tables().paths_where(&|s| s == i.source));
-                    move |out: &mut dyn Write| rows.list(out)
-                }),
+                route_list(|| v.rows(v.engine.rib.tables().paths_where(&|s| s == i.source))),
             ),
             (
                 "dataplane".into(),
@@ -362,16 +355,16 @@ fn group_key(nlri: &Nlri) -> String {
 
 /// Received (or best) paths, grouped by what the instance tracks.
 fn received_view<'a>(v: &'a EngineView, i: &'a Instance, best_only: bool) -> LgEntry<'a> {
-    LgEntry::detached(move || {
+    let take = move || {
         let paths: Vec<&ReceivedPath> = match (&i.imports, best_only) {
             (Imports::Evi(imp), true) => imp.best_paths(),
             (Imports::Evi(imp), false) => imp.all_paths().collect(),
             (Imports::Vrf(imp), true) => imp.best_paths().into_iter().flatten().collect(),
             (Imports::Vrf(imp), false) => imp.all_paths().collect(),
         };
-        let rows = v.received_rows(paths);
-        move |out: &mut dyn Write| rows.grouped(group_key, out)
-    })
+        v.received_rows(paths)
+    };
+    route_groups(take, group_key)
 }
 
 /// An instance's `dataplane` node: its driver, and the log lines about it.
