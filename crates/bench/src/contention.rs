@@ -7,15 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::http::Client;
-use crate::report::percentile;
+use crate::report::Spread;
 
 pub struct Contention {
     /// Attaches answered 200, and their latencies.
     pub attaches: usize,
     pub failed: usize,
-    pub p50: Duration,
-    pub p99: Duration,
-    pub max: Duration,
+    pub latency: Spread,
     /// `bgp/routes` answers received (200, and errors), the mean time and size of the 200s.
     pub lg_answers: usize,
     pub lg_errors: usize,
@@ -65,13 +63,10 @@ pub fn attach_during_lg(
         }
         stop.store(true, Ordering::Relaxed);
         let (lg, lg_bytes, lg_errors) = reader.join().expect("reader thread");
-        latencies.sort();
         Contention {
             attaches: latencies.len(),
             failed,
-            p50: percentile(&latencies, 50.0),
-            p99: percentile(&latencies, 99.0),
-            max: latencies.last().copied().unwrap_or_default(),
+            latency: Spread::of(latencies),
             lg_answers: lg.len(),
             lg_errors,
             lg_mean: (!lg.is_empty()).then(|| lg.iter().sum::<Duration>() / lg.len() as u32),

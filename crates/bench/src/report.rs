@@ -56,6 +56,25 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The median, 99th percentile and largest of some durations (zero when there are none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spread {
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Spread {
+    pub fn of(mut durations: Vec<Duration>) -> Spread {
+        durations.sort();
+        Spread {
+            p50: percentile(&durations, 50.0),
+            p99: percentile(&durations, 99.0),
+            max: percentile(&durations, 100.0),
+        }
+    }
+}
+
 pub fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
@@ -110,5 +129,20 @@ mod tests {
         assert_eq!(percentile(&d, 99.0), Duration::from_millis(99));
         let t = Table::new(&["a", "bb"]);
         assert!(t.render().starts_with("| a | bb |"));
+    }
+
+    #[test]
+    fn spread_of_unsorted_durations() {
+        let d: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
+        let s = Spread::of(d);
+        assert_eq!(
+            (s.p50, s.p99, s.max),
+            (
+                Duration::from_millis(51),
+                Duration::from_millis(99),
+                Duration::from_millis(100)
+            )
+        );
+        assert_eq!(Spread::of(Vec::new()).max, Duration::ZERO);
     }
 }

@@ -27,7 +27,7 @@ use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
 use bagpipe_bench::noop_server::NoopServer;
 use bagpipe_bench::process::{daemon_binary, installed};
-use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
+use bagpipe_bench::report::{bytes, count, ms, ratio, Spread, Table};
 use bagpipe_testbed::wait::poll;
 use clap::Parser;
 use serde_json::json;
@@ -154,8 +154,7 @@ struct Phase {
     spec: Spec,
     n: usize,
     seconds: f64,
-    p50: Duration,
-    p99: Duration,
+    latency: Spread,
     errors: usize,
     resets: usize,
 }
@@ -219,14 +218,11 @@ fn run_phase(api: SocketAddr, phase: usize, n: usize, spec: Spec) -> Phase {
         }
     });
     let seconds = start.elapsed().as_secs_f64();
-    let mut l = latencies.into_inner().expect("lock");
-    l.sort();
     Phase {
         spec,
         n,
         seconds,
-        p50: percentile(&l, 50.0),
-        p99: percentile(&l, 99.0),
+        latency: Spread::of(latencies.into_inner().expect("lock")),
         errors: errors.into_inner(),
         resets: resets.into_inner(),
     }
@@ -352,8 +348,8 @@ fn run(
             eprintln!(
                 "  {:.0} req/s, p50 {}, p99 {}, {} errors, {} resets",
                 p.rate(),
-                ms(p.p50),
-                ms(p.p99),
+                ms(p.latency.p50),
+                ms(p.latency.p99),
                 p.errors,
                 p.resets
             );
@@ -515,8 +511,8 @@ fn main() -> anyhow::Result<()> {
                 p.spec.cpus().into(),
                 count(p.rate()),
                 runs_of(p.spec).to_string(),
-                ms(p.p50),
-                ms(p.p99),
+                ms(p.latency.p50),
+                ms(p.latency.p99),
                 p.errors.to_string(),
                 p.resets.to_string(),
                 original.map_or("—".into(), |o| ratio(p.rate(), o.rate())),
@@ -583,9 +579,9 @@ fn main() -> anyhow::Result<()> {
             count(r.routes_in_a as f64),
             k.attaches.to_string(),
             k.failed.to_string(),
-            ms(k.p50),
-            ms(k.p99),
-            ms(k.max),
+            ms(k.latency.p50),
+            ms(k.latency.p99),
+            ms(k.latency.max),
             format!("{} ({})", k.lg_answers, k.lg_errors),
             k.lg_mean.map_or("—".into(), ms),
             bytes(k.lg_bytes as f64),

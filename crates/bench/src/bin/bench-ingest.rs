@@ -19,7 +19,7 @@ use bagpipe_bench::generator::Session;
 use bagpipe_bench::http::Client;
 use bagpipe_bench::process::daemon_binary;
 use bagpipe_bench::receivers::{Kind, Receiver, ASN};
-use bagpipe_bench::report::{bytes, count, ms, percentile, ratio, Table};
+use bagpipe_bench::report::{bytes, count, ms, ratio, Spread, Table};
 use bagpipe_testbed::wait::poll;
 use bagpipe_wire::{CodecContext, Family};
 use clap::Parser;
@@ -74,9 +74,7 @@ struct Measure {
 struct Withdrawal {
     seconds: f64,
     requests: usize,
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
+    latency: Spread,
 }
 
 /// Attaches a port to an instance that imports the feed's route target.
@@ -130,14 +128,11 @@ fn withdrawal(api: SocketAddr, session: Session, timeout: Duration) -> Withdrawa
         }
         let seconds = began.elapsed().as_secs_f64();
         stop.store(true, Ordering::Relaxed);
-        let mut l = poller.join().expect("poller");
-        l.sort();
+        let latencies = poller.join().expect("poller");
         Withdrawal {
             seconds,
-            requests: l.len(),
-            p50: percentile(&l, 50.0),
-            p99: percentile(&l, 99.0),
-            max: l.last().copied().unwrap_or_default(),
+            requests: latencies.len(),
+            latency: Spread::of(latencies),
         }
     })
 }
@@ -377,9 +372,9 @@ fn main() -> anyhow::Result<()> {
                 count(m.n as f64),
                 format!("{:.3} s", d.seconds),
                 d.requests.to_string(),
-                ms(d.p50),
-                ms(d.p99),
-                ms(d.max),
+                ms(d.latency.p50),
+                ms(d.latency.p99),
+                ms(d.latency.max),
             ]);
         }
     }
