@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian 12: the real BGP peers (GoBGP, FRR, ExaBGP, BIRD),
-# packet tools and iproute2, and python3-venv (the ExaBGP 5 test installs exabgp==5.0.15 from
-# PyPI in a venv: Debian packages 4.2 only). Debian would start the packaged daemons on install: a
-# policy-rc.d that refuses service starts prevents it (the tests run their own instances).
+# packet tools and iproute2, python3-venv (the ExaBGP 5 test installs exabgp==5.0.15 from
+# PyPI in a venv: Debian packages 4.2 only) and the Prometheus client library for Python (the
+# metrics test reads the daemon's /metrics with its OpenMetrics parser). Debian would start the
+# packaged daemons on install: a policy-rc.d that refuses service starts prevents it (the tests
+# run their own instances).
 set -euo pipefail
 
-packages=(gobgpd frr exabgp bird2 tshark tcpdump iproute2 iputils-ping bridge-utils procps curl python3-venv)
+packages=(gobgpd frr exabgp bird2 tshark tcpdump iproute2 iputils-ping bridge-utils procps curl python3-venv python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

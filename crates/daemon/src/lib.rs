@@ -5,4 +5,5 @@ mod bgp_thread;
 pub mod config;
 pub mod engine;
 pub mod looking_glass;
+pub mod metrics;
 pub mod startup;

@@ -43,7 +43,7 @@ impl Counters {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct CountersSnapshot {
     pub messages_received: u64,
     pub messages_sent: u64,

@@ -206,6 +206,11 @@ impl EviImports {
         macs.chain(floods).collect()
     }
 
+    /// MACs and flooding originators with at least one imported path.
+    pub fn destinations(&self) -> usize {
+        self.macs.len() + self.floods.len()
+    }
+
     pub fn all_paths(&self) -> impl Iterator<Item = &ReceivedPath> {
         self.macs
             .values()

@@ -73,6 +73,10 @@ impl Endpoints {
         self.by_key.get(key).map(|ep| &**ep)
     }
 
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_key.is_empty()
     }
@@ -233,6 +237,16 @@ pub fn update_group<K: std::hash::Hash + Eq>(
 pub enum Imports {
     Evi(EviImports),
     Vrf(VrfImports),
+}
+
+impl Imports {
+    /// The destinations with at least one imported path (see each kind's `destinations`).
+    pub fn destinations(&self) -> usize {
+        match self {
+            Imports::Evi(i) => i.destinations(),
+            Imports::Vrf(i) => i.destinations(),
+        }
+    }
 }
 
 /// An E-VPN instance plugged into a VRF in place of a port (`local_port.evpn`): recorded on

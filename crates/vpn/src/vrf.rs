@@ -199,6 +199,11 @@ impl VrfImports {
             .collect()
     }
 
+    /// Prefixes and flow rules with at least one imported path.
+    pub fn destinations(&self) -> usize {
+        self.prefixes.len() + self.flows.len()
+    }
+
     pub fn all_paths(&self) -> impl Iterator<Item = &ReceivedPath> {
         self.prefixes
             .values()

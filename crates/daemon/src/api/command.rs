@@ -9,6 +9,7 @@ use bagpipe_vpn::request::{AttachRequest, DetachRequest};
 use tokio::sync::oneshot;
 
 use crate::looking_glass::{Answer, LgError};
+use crate::metrics::EngineMetrics;
 
 #[derive(Debug)]
 pub enum ApiCommand {
@@ -31,6 +32,10 @@ pub enum ApiCommand {
         /// `http://<host:port the client used>`, for the `href` links.
         base_url: String,
         reply: oneshot::Sender<Result<Answer, LgError>>,
+    },
+    /// `GET /metrics`: the engine's part of the scrape.
+    Metrics {
+        reply: oneshot::Sender<EngineMetrics>,
     },
 }
 

@@ -131,6 +131,13 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+pub(crate) async fn metrics(State(state): State<ApiState>) -> Result<Response, HttpError> {
+    let (reply, answer) = oneshot::channel();
+    let engine = ask(&state, ApiCommand::Metrics { reply }, answer).await?;
+    let text = crate::metrics::exposition(engine, &state.requests);
+    Ok(([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response())
+}
+
 pub(crate) async fn ping(State(state): State<ApiState>) -> Response {
     ([(CONTENT_TYPE, "application/json")], state.ping.json()).into_response()
 }

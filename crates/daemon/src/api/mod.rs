@@ -6,6 +6,7 @@
 //! | `/attach_localport` | `{}` | attach ([`AttachRequest`](bagpipe_vpn::request::AttachRequest)) | 405 |
 //! | `/detach_localport` | `{}` | detach ([`DetachRequest`](bagpipe_vpn::request::DetachRequest)) | 405 |
 //! | `/ping` | the restart-detection number | 405 | 405 |
+//! | `/metrics` | Prometheus metrics ([`crate::metrics`]) | 405 | 405 |
 //! | `/looking-glass[/...]` | the looking glass | 405 | 405 |
 //!
 //! Every error has a JSON body (see [`error`]); `crates/daemon/openapi.yaml` describes it
@@ -17,6 +18,7 @@ pub mod command;
 mod error;
 mod handlers;
 mod ping;
+mod recording;
 mod streaming;
 #[cfg(test)]
 mod tests;
@@ -26,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
@@ -35,6 +38,8 @@ use tokio::sync::{mpsc, Semaphore};
 pub use command::{ApiCommand, ApiError};
 pub use error::HttpError;
 pub use ping::PingToken;
+
+use crate::metrics::RequestMetrics;
 
 /// How long a request waits for the engine before answering 503.
 pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -53,6 +58,8 @@ pub struct ApiState {
     pub local_addr: SocketAddr,
     /// Turns to write a looking-glass answer away from the engine.
     pub lg_writers: Arc<Semaphore>,
+    /// The requests answered, for the metrics.
+    pub requests: Arc<RequestMetrics>,
 }
 
 impl ApiState {
@@ -63,6 +70,7 @@ impl ApiState {
             engine_timeout: DEFAULT_ENGINE_TIMEOUT,
             local_addr,
             lg_writers: Arc::new(Semaphore::new(LOOKING_GLASS_WRITERS)),
+            requests: Arc::default(),
         }
     }
 }
@@ -81,6 +89,7 @@ pub fn router(state: ApiState) -> Router {
             get(empty_object).post(detach).fallback(method_not_allowed),
         )
         .route("/ping", get(ping).fallback(method_not_allowed))
+        .route("/metrics", get(metrics).fallback(method_not_allowed))
         .route(
             "/looking-glass",
             get(looking_glass).fallback(method_not_allowed),
@@ -94,6 +103,8 @@ pub fn router(state: ApiState) -> Router {
             "/looking-glass/{*path}",
             get(looking_glass).fallback(method_not_allowed),
         )
+        // Matched routes only: a request's `path` label is its route, of which there are few.
+        .route_layer(from_fn_with_state(state.clone(), recording::record_request))
         .fallback(not_found)
         .with_state(state)
 }

@@ -14,6 +14,7 @@
 //! End-of-RIB markers held back, adopted entries kept, until the agents are done.
 
 mod looking_glass;
+mod metrics;
 pub mod restart;
 
 use std::collections::{HashMap, VecDeque};
@@ -488,6 +489,9 @@ impl Engine {
                     engine: &view,
                 };
                 let _ = reply.send(answer(&root, &base_url, &path));
+            }
+            ApiCommand::Metrics { reply } => {
+                let _ = reply.send(self.metrics());
             }
         }
     }

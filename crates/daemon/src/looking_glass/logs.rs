@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -20,6 +21,10 @@ use super::clock::local_time_text;
 /// How many records the original kept.
 pub const DEFAULT_LOG_RING_CAPACITY: usize = 100;
 
+/// The levels of the records, by Python's names as the original showed them.
+const WARNING: &str = "WARNING";
+const ERROR: &str = "ERROR";
+
 /// One record as the looking glass shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogRecord {
@@ -31,11 +36,13 @@ pub struct LogRecord {
     pub message: String,
 }
 
-/// A bounded list of the last warnings and errors; cloning shares it.
+/// A bounded list of the last warnings and errors, and how many of each were logged in
+/// all (for the metrics); cloning shares it.
 #[derive(Debug, Clone)]
 pub struct LogRing {
     records: Arc<Mutex<VecDeque<LogRecord>>>,
     capacity: usize,
+    totals: Arc<[AtomicU64; 2]>,
 }
 
 impl LogRing {
@@ -43,10 +50,13 @@ impl LogRing {
         LogRing {
             records: Arc::new(Mutex::new(VecDeque::with_capacity(capacity))),
             capacity,
+            totals: Arc::default(),
         }
     }
 
     pub fn push(&self, record: LogRecord) {
+        let total = usize::from(record.level == ERROR);
+        self.totals[total].fetch_add(1, Ordering::Relaxed);
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         records.push_front(record);
         records.truncate(self.capacity);
@@ -56,6 +66,15 @@ impl LogRing {
     pub fn records(&self) -> Vec<LogRecord> {
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         records.iter().cloned().collect()
+    }
+
+    /// Warnings and errors logged since the start, including those the ring let go.
+    pub fn totals(&self) -> (u64, u64) {
+        let [warnings, errors] = &*self.totals;
+        (
+            warnings.load(Ordering::Relaxed),
+            errors.load(Ordering::Relaxed),
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -81,8 +100,8 @@ impl<S: Subscriber> Layer<S> for LogRingLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let meta = event.metadata();
         let level = match *meta.level() {
-            Level::ERROR => "ERROR",
-            Level::WARN => "WARNING",
+            Level::ERROR => ERROR,
+            Level::WARN => WARNING,
             _ => return,
         };
         let mut message = MessageText::default();
@@ -140,6 +159,11 @@ mod tests {
         assert_eq!(records[1].message, "first error");
         assert_eq!(records[1].level, "ERROR");
         assert_eq!(records[1].name, module_path!());
+        assert_eq!(
+            ring.totals(),
+            (1, 2),
+            "the totals count what the ring let go"
+        );
     }
 
     #[test]

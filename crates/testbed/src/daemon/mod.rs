@@ -115,6 +115,12 @@ impl Daemon {
         http::get_text(self.netns.as_deref(), &self.url("/ping")).ok()
     }
 
+    /// `GET /metrics`: the Prometheus metrics, as text.
+    pub fn metrics(&self) -> String {
+        http::get_text(self.netns.as_deref(), &self.url("/metrics"))
+            .unwrap_or_else(|e| panic!("GET /metrics from {}: {e}", self.name))
+    }
+
     pub fn get(&self, path: &str) -> Result<Value, String> {
         http::get(self.netns.as_deref(), &self.url(path))
     }

@@ -13,6 +13,8 @@ use crate::api::{self, ApiCommand, ApiError, ApiState};
 use crate::config::Config;
 use crate::looking_glass::fake_engine::FakeEngine;
 use crate::looking_glass::{answer, Answer, DaemonInfo, DaemonLookingGlass, LogRing};
+use crate::metrics::{EngineMetrics, InstanceMetrics, PeerMetrics};
+use bagpipe_speaker::status::CountersSnapshot;
 
 /// A looking-glass path whose answer the fake engine leaves to be written later, slowly (as
 /// the real one does for route lists), noting how many such writers run at once.
@@ -146,6 +148,38 @@ async fn fake_engine(
                 };
                 let _ = reply.send(answer(&root, &base_url, &path));
             }
+            ApiCommand::Metrics { reply } => {
+                seen.lock().unwrap().push("metrics".into());
+                let _ = reply.send(fake_metrics());
+            }
         }
+    }
+}
+
+/// One established peer with 7 paths, one VRF with two ports.
+fn fake_metrics() -> EngineMetrics {
+    EngineMetrics {
+        version: "0.0.0-test",
+        peers: vec![PeerMetrics {
+            address: "192.0.2.1".into(),
+            state: bagpipe_speaker::State::Established,
+            uptime_seconds: Some(42),
+            counters: CountersSnapshot {
+                updates_received: 5,
+                ..CountersSnapshot::default()
+            },
+            paths: 7,
+        }],
+        paths_received: 7,
+        paths_local: 2,
+        destinations: vec![("ipv4/mpls-vpn".into(), 9)],
+        instances: vec![InstanceMetrics {
+            id: "net \"1\"".into(),
+            vpn_type: "ipvpn",
+            endpoints: 2,
+            destinations: 7,
+        }],
+        warnings: 1,
+        errors: 0,
     }
 }

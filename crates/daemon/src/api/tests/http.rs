@@ -337,3 +337,55 @@ async fn looking_glass_answers_written_later_take_turns() {
         .load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(most, 2, "writers at once");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_show_the_engine() {
+    let server = start(addr(11, 19012)).await;
+    let mut client = Client::connect(server.addr).await;
+    let ok = client.post_json("/attach_localport", ATTACH_IPVPN_B).await;
+    assert_eq!(ok.status, 200, "{ok:?}");
+    assert_eq!(client.post_json("/attach_localport", "{").await.status, 400);
+    assert_eq!(client.post_json("/ping", "{}").await.status, 405);
+    assert_eq!(client.get("/nowhere").await.status, 404);
+    let answer = client.get("/metrics").await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.headers["content-type"],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    let text = &answer.body;
+    for line in [
+        // the requests, by route and status (the metrics request itself is answered after)
+        r#"bagpipe_api_requests_total{method="POST",path="/attach_localport",code="200"} 1"#,
+        r#"bagpipe_api_requests_total{method="POST",path="/attach_localport",code="400"} 1"#,
+        r#"bagpipe_api_requests_total{method="POST",path="/ping",code="405"} 1"#,
+        r#"bagpipe_api_request_duration_seconds_count{method="POST",path="/attach_localport"} 2"#,
+        // the engine's snapshot (the fake engine's)
+        r#"bagpipe_build_info{version="0.0.0-test"} 1"#,
+        r#"bagpipe_bgp_peer_state{peer="192.0.2.1",state="Established"} 1"#,
+        r#"bagpipe_bgp_peer_state{peer="192.0.2.1",state="Idle"} 0"#,
+        r#"bagpipe_bgp_peer_uptime_seconds{peer="192.0.2.1"} 42"#,
+        r#"bagpipe_bgp_peer_updates_received_total{peer="192.0.2.1"} 5"#,
+        r#"bagpipe_bgp_peer_paths{peer="192.0.2.1"} 7"#,
+        r#"bagpipe_rib_paths{origin="received"} 7"#,
+        r#"bagpipe_rib_paths{origin="local"} 2"#,
+        r#"bagpipe_rib_destinations{family="ipv4/mpls-vpn"} 9"#,
+        r#"bagpipe_vpn_instances{vpn_type="ipvpn"} 1"#,
+        r#"bagpipe_vpn_instances{vpn_type="evpn"} 0"#,
+        // label values escaped
+        r#"bagpipe_vpn_instance_endpoints{vpn_instance_id="net \"1\"",vpn_type="ipvpn"} 2"#,
+        r#"bagpipe_vpn_instance_destinations{vpn_instance_id="net \"1\"",vpn_type="ipvpn"} 7"#,
+        r#"bagpipe_log_messages_total{level="warning"} 1"#,
+        "# TYPE process_resident_memory_bytes gauge",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
+    }
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    // Unmatched paths are not counted: their label would be whatever clients send.
+    assert!(!text.contains("/nowhere"), "{text}");
+    let again = client.get("/metrics").await.body;
+    assert!(
+        again.contains(r#"bagpipe_api_requests_total{method="GET",path="/metrics",code="200"} 1"#)
+    );
+    assert_eq!(client.post_json("/metrics", "{}").await.status, 405);
+}
