@@ -145,6 +145,9 @@ fn metrics_follow_the_session_the_routes_and_the_requests() {
             >= 1.0
     );
     assert!(value(&text, "process_resident_memory_bytes").unwrap() > 1e6);
+    let reconciles = r#"bagpipe_dataplane_reconciles_total{vpn_type="ipvpn",driver="dummy"}"#;
+    let reconciled = value(&text, reconciles).unwrap();
+    assert!(reconciled >= 1.0, "{text}");
     // In clock ticks (10 ms): this daemon may not have used one yet.
     assert!(value(&text, "process_cpu_seconds_total").is_some_and(|s| s >= 0.0));
 

@@ -79,4 +79,7 @@ pub use model::{
     InterfaceAddress, PortRange, RemoteMac, RemoteNextHop, TrafficRedirect, VrfFallback,
     VrfLocalPort, VrfState,
 };
-pub use task::{spawn_driver, spawn_driver_with, DriverGone, DriverHandle, DriverTaskConfig};
+pub use task::{
+    spawn_driver, spawn_driver_with, DriverGone, DriverHandle, DriverStats, DriverTaskConfig,
+    TaskCounters,
+};

@@ -80,6 +80,7 @@ enum Query {
     Sweep(oneshot::Sender<Result<usize, String>>),
     Describe(oneshot::Sender<serde_json::Value>),
     Flush(oneshot::Sender<BTreeMap<u32, String>>),
+    Stats(oneshot::Sender<DriverStats>),
 }
 
 impl<S: InstanceState> DriverHandle<S> {
@@ -106,6 +107,12 @@ impl<S: InstanceState> DriverHandle<S> {
     /// The driver's looking-glass view, with the task's counters.
     pub async fn describe(&self) -> Result<serde_json::Value, DriverGone> {
         self.ask(Query::Describe).await
+    }
+
+    /// What the task has done so far, and what it has now (for the metrics). Answered at
+    /// once, pending reconciles left pending: a scrape does not wait for the kernel.
+    pub async fn stats(&self) -> Result<DriverStats, DriverGone> {
+        self.ask(Query::Stats).await
     }
 
     /// Waits until every update sent before has been applied or has failed; returns the
@@ -151,27 +158,42 @@ pub fn spawn_driver_with<D: DataplaneDriver>(
             failed: BTreeMap::new(),
             panicked: BTreeSet::new(),
             retry: None,
-            stats: Stats::default(),
+            stats: TaskCounters::default(),
         }
         .run(rx),
     );
     DriverHandle { name, tx }
 }
 
-#[derive(Default, Serialize)]
-struct Stats {
-    updates: u64,
-    reconciles: u64,
+/// What a driver task has done since it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TaskCounters {
+    pub updates: u64,
+    pub reconciles: u64,
     /// Reconciles of a whole instance (new, removed, retried), and parts reconciled by the
     /// others.
-    full_reconciles: u64,
-    parts_reconciled: u64,
-    failures: u64,
-    panics: u64,
+    pub full_reconciles: u64,
+    pub parts_reconciled: u64,
+    pub failures: u64,
+    pub panics: u64,
     /// Kernel entries created, changed and removed by successful reconciles.
-    created: u64,
-    changed: u64,
-    removed: u64,
+    pub created: u64,
+    pub changed: u64,
+    pub removed: u64,
+}
+
+/// A driver task's counters and present state, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriverStats {
+    /// The driver's name (`linux`, `dummy`...).
+    pub driver: &'static str,
+    pub counters: TaskCounters,
+    /// Instances with a desired state.
+    pub instances: usize,
+    /// Instances whose last reconcile failed (retried with backoff meanwhile).
+    pub failed_instances: usize,
+    /// Instances with changes not reconciled yet.
+    pub pending_instances: usize,
 }
 
 type Part<D> = <<D as DataplaneDriver>::State as InstanceState>::Part;
@@ -190,7 +212,7 @@ struct Runner<D: DataplaneDriver> {
     panicked: BTreeSet<u32>,
     /// When to retry the failed instances, and the wait after that.
     retry: Option<(Instant, Duration)>,
-    stats: Stats,
+    stats: TaskCounters,
 }
 
 impl<D: DataplaneDriver> Runner<D> {
@@ -246,9 +268,11 @@ impl<D: DataplaneDriver> Runner<D> {
         }
     }
 
-    /// Answers after applying every update received before the query.
+    /// Answers after applying every update received before the query (but the stats).
     async fn answer(&mut self, query: Query) {
-        self.reconcile_pending().await;
+        if !matches!(query, Query::Stats(_)) {
+            self.reconcile_pending().await;
+        }
         match query {
             Query::Resync(reply) => {
                 let outcome = guard(self.driver.resync()).await;
@@ -267,6 +291,15 @@ impl<D: DataplaneDriver> Runner<D> {
             }
             Query::Flush(reply) => {
                 let _ = reply.send(self.failed.clone());
+            }
+            Query::Stats(reply) => {
+                let _ = reply.send(DriverStats {
+                    driver: self.driver.name(),
+                    counters: self.stats.clone(),
+                    instances: self.desired.len(),
+                    failed_instances: self.failed.len(),
+                    pending_instances: self.pending.len(),
+                });
             }
         }
     }

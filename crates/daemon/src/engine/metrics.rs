@@ -8,7 +8,7 @@ use super::Engine;
 use crate::metrics::{EngineMetrics, InstanceMetrics, PeerMetrics};
 
 impl Engine {
-    pub fn metrics(&self) -> EngineMetrics {
+    pub async fn metrics(&self) -> EngineMetrics {
         let mut peers: Vec<PeerMetrics> = self
             .peers
             .values()
@@ -46,6 +46,15 @@ impl Engine {
                 destinations: i.imports.destinations(),
             })
             .collect();
+        let mut dataplane = Vec::new();
+        // A driver whose task has stopped (it never should: its panics are caught) is left
+        // out, and its absence is what an alert would see.
+        if let Ok(stats) = self.evpn.stats().await {
+            dataplane.push(("evpn", stats));
+        }
+        if let Ok(stats) = self.ipvpn.stats().await {
+            dataplane.push(("ipvpn", stats));
+        }
         let (warnings, errors) = self.logs.totals();
         EngineMetrics {
             version: self.info.version,
@@ -54,6 +63,7 @@ impl Engine {
             paths_local,
             destinations,
             instances,
+            dataplane,
             warnings,
             errors,
         }

@@ -491,7 +491,7 @@ impl Engine {
                 let _ = reply.send(answer(&root, &base_url, &path));
             }
             ApiCommand::Metrics { reply } => {
-                let _ = reply.send(self.metrics());
+                let _ = reply.send(self.metrics().await);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use bagpipe_dataplane::{DriverStats, TaskCounters};
 use bagpipe_speaker::status::CountersSnapshot;
 use bagpipe_speaker::State;
 use prometheus_client::collector::Collector;
@@ -23,6 +24,8 @@ pub struct EngineMetrics {
     /// Per address family (`ipv4/mpls-vpn`...), the destinations in the route table.
     pub destinations: Vec<(String, usize)>,
     pub instances: Vec<InstanceMetrics>,
+    /// The dataplane driver of each VPN type (`evpn`, `ipvpn`).
+    pub dataplane: Vec<(&'static str, DriverStats)>,
     /// Warnings and errors logged since the start.
     pub warnings: u64,
     pub errors: u64,
@@ -75,6 +78,7 @@ impl Collector for EngineMetrics {
         self.encode_peers(&mut e)?;
         self.encode_routes(&mut e)?;
         self.encode_instances(&mut e)?;
+        self.encode_dataplane(&mut e)?;
         counters(
             &mut e,
             "bagpipe_log_messages",
@@ -89,6 +93,10 @@ impl Collector for EngineMetrics {
 
 /// One of a session's counters.
 type CounterOf = fn(&CountersSnapshot) -> u64;
+
+/// One of a dataplane driver task's figures.
+type DriverFigure = fn(&DriverStats) -> usize;
+type DriverCounter = fn(&TaskCounters) -> u64;
 
 impl EngineMetrics {
     fn encode_peers(&self, e: &mut DescriptorEncoder) -> fmt::Result {
@@ -197,6 +205,68 @@ impl EngineMetrics {
             "bagpipe_vpn_instance_destinations",
             "Destinations the instance imports routes for (VRF: prefixes and flow rules; E-VPN: MACs and flooding originators)",
             self.instances.iter().map(|i| (instance(i), i.destinations)),
+        )
+    }
+
+    fn encode_dataplane(&self, e: &mut DescriptorEncoder) -> fmt::Result {
+        fn driver<'a>((vpn_type, stats): &'a (&str, DriverStats)) -> [(&'a str, &'a str); 2] {
+            [("vpn_type", vpn_type), ("driver", stats.driver)]
+        }
+        let figures: [(&str, &str, DriverFigure); 3] = [
+            (
+                "instances",
+                "Instances the dataplane driver holds a desired state for",
+                |s| s.instances,
+            ),
+            (
+                "failed_instances",
+                "Instances whose last dataplane reconcile failed (retried with backoff)",
+                |s| s.failed_instances,
+            ),
+            (
+                "pending_instances",
+                "Instances with changes the dataplane driver has not applied yet",
+                |s| s.pending_instances,
+            ),
+        ];
+        for (name, help, value) in figures {
+            gauges(
+                e,
+                &format!("bagpipe_dataplane_{name}"),
+                help,
+                self.dataplane.iter().map(|d| (driver(d), value(&d.1))),
+            )?;
+        }
+        let counted: [(&str, &str, DriverCounter); 4] = [
+            ("updates", "Desired-state updates the dataplane driver received", |c| c.updates),
+            ("reconciles", "Reconciles of an instance by the dataplane driver", |c| c.reconciles),
+            ("reconcile_failures", "Dataplane reconciles that failed", |c| c.failures),
+            ("panics", "Dataplane driver calls that panicked (caught; the instance is reconciled again in full)", |c| c.panics),
+        ];
+        for (name, help, value) in counted {
+            counters(
+                e,
+                &format!("bagpipe_dataplane_{name}"),
+                help,
+                self.dataplane
+                    .iter()
+                    .map(|d| (driver(d), value(&d.1.counters))),
+            )?;
+        }
+        counters(
+            e,
+            "bagpipe_dataplane_entries",
+            "Kernel (or switch) entries the dataplane driver created, changed and removed",
+            self.dataplane.iter().flat_map(|d| {
+                let [vpn_type, name] = driver(d);
+                let c = &d.1.counters;
+                [
+                    ("created", c.created),
+                    ("changed", c.changed),
+                    ("removed", c.removed),
+                ]
+                .map(|(change, n)| ([vpn_type, name, ("change", change)], n))
+            }),
         )
     }
 }

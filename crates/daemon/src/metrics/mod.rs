@@ -2,9 +2,10 @@
 //! format (which Prometheus reads).
 //!
 //! Gathered at each scrape, from three places:
-//! - the engine: BGP sessions, the route table, the VPN instances and the warnings logged
-//!   ([`EngineMetrics`]), a snapshot the engine takes when asked, so that no lock is put
-//!   around routing state; it costs O(peers + instances), never O(routes);
+//! - the engine: BGP sessions, the route table, the VPN instances, the dataplane drivers'
+//!   tasks and the warnings logged ([`EngineMetrics`]), a snapshot the engine takes when
+//!   asked, so that no lock is put around routing state; it costs O(peers + instances),
+//!   never O(routes);
 //! - the REST API's own requests, counted as they are answered ([`RequestMetrics`]);
 //! - the process: memory, CPU time, open files, read from `/proc/self`.
 

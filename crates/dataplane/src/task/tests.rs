@@ -181,3 +181,37 @@ async fn failures_and_panics_are_retried_in_full_and_reported_never_fatal() {
     assert_eq!(described["task"]["panics"], 1);
     assert_eq!(described["task"]["failures"], 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn stats_count_what_the_task_did_and_show_failing_instances() {
+    let handle = spawn_driver(Flaky {
+        calls: Arc::new(AtomicUsize::new(0)),
+        failures: 1,
+        full: Arc::default(),
+    });
+    for id in [1, 2] {
+        handle
+            .update(id, InstanceUpdate::Replace(values(2)))
+            .await
+            .unwrap();
+    }
+    handle.flush().await.unwrap();
+    let stats = handle.stats().await.unwrap();
+    assert_eq!(stats.driver, "flaky");
+    assert_eq!((stats.instances, stats.failed_instances), (2, 2));
+    assert_eq!(stats.pending_instances, 0);
+    assert_eq!(stats.counters.updates, 2);
+    assert_eq!(stats.counters.reconciles, 2);
+    // The first call failed, the second panicked: both instances are failing.
+    assert_eq!((stats.counters.failures, stats.counters.panics), (2, 1));
+    handle
+        .update(3, InstanceUpdate::Replace(values(1)))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    handle.flush().await.unwrap();
+    let stats = handle.stats().await.unwrap();
+    assert_eq!((stats.instances, stats.failed_instances), (3, 0));
+    assert_eq!(stats.counters.updates, 3);
+    assert_eq!(stats.counters.failures, 2);
+}

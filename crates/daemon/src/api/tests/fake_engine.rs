@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::looking_glass::fake_engine::FakeEngine;
 use crate::looking_glass::{answer, Answer, DaemonInfo, DaemonLookingGlass, LogRing};
 use crate::metrics::{EngineMetrics, InstanceMetrics, PeerMetrics};
+use bagpipe_dataplane::{DriverStats, TaskCounters};
 use bagpipe_speaker::status::CountersSnapshot;
 
 /// A looking-glass path whose answer the fake engine leaves to be written later, slowly (as
@@ -156,7 +157,7 @@ async fn fake_engine(
     }
 }
 
-/// One established peer with 7 paths, one VRF with two ports.
+/// One established peer with 7 paths, one VRF with two ports and a failing dataplane.
 fn fake_metrics() -> EngineMetrics {
     EngineMetrics {
         version: "0.0.0-test",
@@ -179,6 +180,21 @@ fn fake_metrics() -> EngineMetrics {
             endpoints: 2,
             destinations: 7,
         }],
+        dataplane: vec![(
+            "ipvpn",
+            DriverStats {
+                driver: "linux",
+                counters: TaskCounters {
+                    reconciles: 3,
+                    failures: 1,
+                    created: 4,
+                    ..TaskCounters::default()
+                },
+                instances: 1,
+                failed_instances: 1,
+                pending_instances: 0,
+            },
+        )],
         warnings: 1,
         errors: 0,
     }

@@ -376,6 +376,9 @@ async fn metrics_count_requests_and_show_the_engine() {
         r#"bagpipe_vpn_instance_endpoints{vpn_instance_id="net \"1\"",vpn_type="ipvpn"} 2"#,
         r#"bagpipe_vpn_instance_destinations{vpn_instance_id="net \"1\"",vpn_type="ipvpn"} 7"#,
         r#"bagpipe_log_messages_total{level="warning"} 1"#,
+        r#"bagpipe_dataplane_failed_instances{vpn_type="ipvpn",driver="linux"} 1"#,
+        r#"bagpipe_dataplane_reconcile_failures_total{vpn_type="ipvpn",driver="linux"} 1"#,
+        r#"bagpipe_dataplane_entries_total{vpn_type="ipvpn",driver="linux",change="created"} 4"#,
         "# TYPE process_resident_memory_bytes gauge",
     ] {
         assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
