@@ -2,15 +2,17 @@
 
 use std::fmt;
 
-use bagpipe_dataplane::{DriverStats, TaskCounters};
+use bagpipe_dataplane::DriverStats;
 use bagpipe_speaker::status::CountersSnapshot;
 use bagpipe_speaker::State;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::metrics::MetricType;
 
-use super::families::{counters, gauges};
+use super::families::{families, family, Figure};
 
 /// A snapshot of the engine's state, taken at a scrape.
 #[derive(Debug, Clone)]
@@ -79,10 +81,11 @@ impl Collector for EngineMetrics {
         self.encode_routes(&mut e)?;
         self.encode_instances(&mut e)?;
         self.encode_dataplane(&mut e)?;
-        counters(
+        family(
             &mut e,
             "bagpipe_log_messages",
             "Warnings and errors logged (the looking glass's logs keep the last ones)",
+            ConstCounter::new,
             [
                 ([("level", "warning")], self.warnings),
                 ([("level", "error")], self.errors),
@@ -91,22 +94,19 @@ impl Collector for EngineMetrics {
     }
 }
 
-/// One of a session's counters.
-type CounterOf = fn(&CountersSnapshot) -> u64;
-
-/// One of a dataplane driver task's figures.
-type DriverFigure = fn(&DriverStats) -> usize;
-type DriverCounter = fn(&TaskCounters) -> u64;
+/// The dataplane driver of a VPN type.
+type Dataplane = (&'static str, DriverStats);
 
 impl EngineMetrics {
     fn encode_peers(&self, e: &mut DescriptorEncoder) -> fmt::Result {
         fn peer(p: &PeerMetrics) -> [(&str, &str); 1] {
             [("peer", &p.address)]
         }
-        gauges(
+        family(
             e,
             "bagpipe_bgp_peer_state",
             "The BGP session's state: 1 for the current one",
+            ConstGauge::new,
             self.peers.iter().flat_map(|p| {
                 PEER_STATES.iter().map(move |s| {
                     (
@@ -116,65 +116,68 @@ impl EngineMetrics {
                 })
             }),
         )?;
-        gauges(
+        family(
             e,
             "bagpipe_bgp_peer_uptime_seconds",
             "How long the session has been established (0 when it is not)",
+            ConstGauge::new,
             self.peers
                 .iter()
                 .map(|p| (peer(p), p.uptime_seconds.unwrap_or(0))),
         )?;
-        gauges(
+        family(
             e,
             "bagpipe_bgp_peer_paths",
             "Paths received from the peer in the route table",
+            ConstGauge::new,
             self.peers.iter().map(|p| (peer(p), p.paths)),
         )?;
-        let counted: [(&str, &str, CounterOf); 8] = [
-            ("messages_received", "BGP messages received", |c| c.messages_received),
-            ("messages_sent", "BGP messages sent", |c| c.messages_sent),
-            ("updates_received", "UPDATE messages received", |c| c.updates_received),
-            ("updates_sent", "UPDATE messages sent", |c| c.updates_sent),
-            ("notifications_received", "NOTIFICATION messages received", |c| {
-                c.notifications_received
+        let counted: [Figure<PeerMetrics, u64>; 8] = [
+            ("messages_received", "BGP messages received", |p| p.counters.messages_received),
+            ("messages_sent", "BGP messages sent", |p| p.counters.messages_sent),
+            ("updates_received", "UPDATE messages received", |p| p.counters.updates_received),
+            ("updates_sent", "UPDATE messages sent", |p| p.counters.updates_sent),
+            ("notifications_received", "NOTIFICATION messages received", |p| {
+                p.counters.notifications_received
             }),
-            ("notifications_sent", "NOTIFICATION messages sent", |c| c.notifications_sent),
+            ("notifications_sent", "NOTIFICATION messages sent", |p| p.counters.notifications_sent),
             (
                 "malformed_updates",
                 "UPDATE messages with errors (RFC 7606: routes treated as withdrawn, or the session reset)",
-                |c| c.malformed_updates,
+                |p| p.counters.malformed_updates,
             ),
             (
                 "established_transitions",
                 "Times the session reached Established",
-                |c| c.established_transitions,
+                |p| p.counters.established_transitions,
             ),
         ];
-        for (name, help, value) in counted {
-            counters(
-                e,
-                &format!("bagpipe_bgp_peer_{name}"),
-                help,
-                self.peers.iter().map(|p| (peer(p), value(&p.counters))),
-            )?;
-        }
-        Ok(())
+        families(
+            e,
+            "bagpipe_bgp_peer_",
+            ConstCounter::new,
+            &counted,
+            &self.peers,
+            peer,
+        )
     }
 
     fn encode_routes(&self, e: &mut DescriptorEncoder) -> fmt::Result {
-        gauges(
+        family(
             e,
             "bagpipe_rib_paths",
             "Paths in the route table: received from peers, or originated by the VPN instances",
+            ConstGauge::new,
             [
                 ([("origin", "received")], self.paths_received),
                 ([("origin", "local")], self.paths_local),
             ],
         )?;
-        gauges(
+        family(
             e,
             "bagpipe_rib_destinations",
             "Destinations (prefixes, MAC/IP and other NLRI) in the route table, per address family",
+            ConstGauge::new,
             self.destinations
                 .iter()
                 .map(|(family, n)| ([("family", family.as_str())], *n)),
@@ -185,78 +188,80 @@ impl EngineMetrics {
         fn instance(i: &InstanceMetrics) -> [(&str, &str); 2] {
             [("vpn_instance_id", &i.id), ("vpn_type", i.vpn_type)]
         }
-        gauges(
+        family(
             e,
             "bagpipe_vpn_instances",
             "VPN instances (E-VPN instances, VRFs)",
+            ConstGauge::new,
             ["evpn", "ipvpn"].map(|t| {
                 let n = self.instances.iter().filter(|i| i.vpn_type == t).count();
                 ([("vpn_type", t)], n)
             }),
         )?;
-        gauges(
+        family(
             e,
             "bagpipe_vpn_instance_endpoints",
             "Endpoints (MAC and IP address on a port) attached to the instance",
+            ConstGauge::new,
             self.instances.iter().map(|i| (instance(i), i.endpoints)),
         )?;
-        gauges(
+        family(
             e,
             "bagpipe_vpn_instance_destinations",
-            "Destinations the instance imports routes for (VRF: prefixes and flow rules; E-VPN: MACs and flooding originators)",
+            "Destinations the instance imports routes for (VRF: prefixes and flow rules; E-VPN: MACs and flooding originators)", ConstGauge::new,
             self.instances.iter().map(|i| (instance(i), i.destinations)),
         )
     }
 
     fn encode_dataplane(&self, e: &mut DescriptorEncoder) -> fmt::Result {
-        fn driver<'a>((vpn_type, stats): &'a (&str, DriverStats)) -> [(&'a str, &'a str); 2] {
+        fn driver((vpn_type, stats): &Dataplane) -> [(&str, &str); 2] {
             [("vpn_type", vpn_type), ("driver", stats.driver)]
         }
-        let figures: [(&str, &str, DriverFigure); 3] = [
+        let figures: [Figure<Dataplane, usize>; 3] = [
             (
                 "instances",
                 "Instances the dataplane driver holds a desired state for",
-                |s| s.instances,
+                |d| d.1.instances,
             ),
             (
                 "failed_instances",
                 "Instances whose last dataplane reconcile failed (retried with backoff)",
-                |s| s.failed_instances,
+                |d| d.1.failed_instances,
             ),
             (
                 "pending_instances",
                 "Instances with changes the dataplane driver has not applied yet",
-                |s| s.pending_instances,
+                |d| d.1.pending_instances,
             ),
         ];
-        for (name, help, value) in figures {
-            gauges(
-                e,
-                &format!("bagpipe_dataplane_{name}"),
-                help,
-                self.dataplane.iter().map(|d| (driver(d), value(&d.1))),
-            )?;
-        }
-        let counted: [(&str, &str, DriverCounter); 4] = [
-            ("updates", "Desired-state updates the dataplane driver received", |c| c.updates),
-            ("reconciles", "Reconciles of an instance by the dataplane driver", |c| c.reconciles),
-            ("reconcile_failures", "Dataplane reconciles that failed", |c| c.failures),
-            ("panics", "Dataplane driver calls that panicked (caught; the instance is reconciled again in full)", |c| c.panics),
+        let prefix = "bagpipe_dataplane_";
+        families(
+            e,
+            prefix,
+            ConstGauge::new,
+            &figures,
+            &self.dataplane,
+            driver,
+        )?;
+        let counted: [Figure<Dataplane, u64>; 4] = [
+            ("updates", "Desired-state updates the dataplane driver received", |d| d.1.counters.updates),
+            ("reconciles", "Reconciles of an instance by the dataplane driver", |d| d.1.counters.reconciles),
+            ("reconcile_failures", "Dataplane reconciles that failed", |d| d.1.counters.failures),
+            ("panics", "Dataplane driver calls that panicked (caught; the instance is reconciled again in full)", |d| d.1.counters.panics),
         ];
-        for (name, help, value) in counted {
-            counters(
-                e,
-                &format!("bagpipe_dataplane_{name}"),
-                help,
-                self.dataplane
-                    .iter()
-                    .map(|d| (driver(d), value(&d.1.counters))),
-            )?;
-        }
-        counters(
+        families(
+            e,
+            prefix,
+            ConstCounter::new,
+            &counted,
+            &self.dataplane,
+            driver,
+        )?;
+        family(
             e,
             "bagpipe_dataplane_entries",
             "Kernel (or switch) entries the dataplane driver created, changed and removed",
+            ConstCounter::new,
             self.dataplane.iter().flat_map(|d| {
                 let [vpn_type, name] = driver(d);
                 let c = &d.1.counters;

@@ -4,53 +4,41 @@
 use std::fmt;
 
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::ConstCounter;
-use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::TypedMetric;
 
-/// A family of gauges: its description, then one sample per label set (none: the family
-/// is described all the same, so that dashboards find it).
-pub fn gauges<L: EncodeLabelSet, V: prometheus_client::encoding::EncodeGaugeValue>(
+/// A family: its description, then one sample per label set, each value made a metric by
+/// `metric` (`ConstGauge::new`, `ConstCounter::new`: a counter is named without `_total`,
+/// which the encoder adds). With no samples the family is described all the same, so that
+/// dashboards find it.
+pub fn family<L: EncodeLabelSet, V, M: EncodeMetric + TypedMetric>(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
+    metric: fn(V) -> M,
     samples: impl IntoIterator<Item = (L, V)>,
 ) -> fmt::Result {
-    family(
-        encoder,
-        name,
-        help,
-        MetricType::Gauge,
-        samples.into_iter().map(|(l, v)| (l, ConstGauge::new(v))),
-    )
+    let mut family = encoder.encode_descriptor(name, help, None, M::TYPE)?;
+    for (labels, value) in samples {
+        metric(value).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
 }
 
-/// A family of counters (named without `_total`, which the encoder adds).
-pub fn counters<L: EncodeLabelSet, V: prometheus_client::encoding::EncodeCounterValue>(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    samples: impl IntoIterator<Item = (L, V)>,
-) -> fmt::Result {
-    family(
-        encoder,
-        name,
-        help,
-        MetricType::Counter,
-        samples.into_iter().map(|(l, v)| (l, ConstCounter::new(v))),
-    )
-}
+/// A figure read from each item: a family name's end, its help, how to read it.
+pub type Figure<'a, T, V> = (&'a str, &'a str, fn(&T) -> V);
 
-fn family<L: EncodeLabelSet, M: EncodeMetric>(
+/// One family per figure, named `prefix` + the figure's name, with a sample per item.
+pub fn families<'i, T, L: EncodeLabelSet, V, M: EncodeMetric + TypedMetric>(
     encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    kind: MetricType,
-    samples: impl Iterator<Item = (L, M)>,
+    prefix: &str,
+    metric: fn(V) -> M,
+    figures: &[Figure<T, V>],
+    items: &'i [T],
+    labels: impl Fn(&'i T) -> L,
 ) -> fmt::Result {
-    let mut family = encoder.encode_descriptor(name, help, None, kind)?;
-    for (labels, metric) in samples {
-        metric.encode(family.encode_family(&labels)?)?;
+    for (name, help, value) in figures {
+        let samples = items.iter().map(|item| (labels(item), value(item)));
+        family(encoder, &format!("{prefix}{name}"), help, metric, samples)?;
     }
     Ok(())
 }

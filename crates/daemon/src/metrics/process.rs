@@ -5,8 +5,10 @@ use std::fmt;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
 
-use super::families::{counters, gauges};
+use super::families::family;
 
 const NO_LABELS: [(&str, &str); 0] = [];
 
@@ -86,10 +88,11 @@ impl Collector for ProcessMetrics {
     fn encode(&self, mut e: DescriptorEncoder) -> fmt::Result {
         let one = |v: Option<u64>| v.map(|v| (NO_LABELS, v));
         if let Some(cpu) = self.cpu_seconds {
-            counters(
+            family(
                 &mut e,
                 "process_cpu_seconds",
                 "CPU time used, user and system, in seconds",
+                ConstCounter::new,
                 [(NO_LABELS, cpu)],
             )?;
         }
@@ -113,13 +116,14 @@ impl Collector for ProcessMetrics {
             ),
         ];
         for (name, help, value) in figures {
-            gauges(&mut e, name, help, one(value))?;
+            family(&mut e, name, help, ConstGauge::new, one(value))?;
         }
         if let Some(start) = self.start_time_seconds {
-            gauges(
+            family(
                 &mut e,
                 "process_start_time_seconds",
                 "When the process started, in seconds since the Unix epoch",
+                ConstGauge::new,
                 [(NO_LABELS, start)],
             )?;
         }
