@@ -42,6 +42,24 @@ pub enum RouteKey {
     Flow(FlowSpecRule),
 }
 
+impl RouteKey {
+    /// The key of the route an NLRI is (`None` for a kind of NLRI the table does not keep).
+    pub fn of(nlri: &Nlri) -> Option<RouteKey> {
+        fn erased<F: AddressFamily>(nlri: &Nlri) -> Option<RouteKey> {
+            F::split(nlri).map(|(key, _)| F::erase(&key))
+        }
+        match nlri {
+            Nlri::Unicast { .. } => {
+                erased::<Ipv4Unicast>(nlri).or_else(|| erased::<Ipv6Unicast>(nlri))
+            }
+            Nlri::Vpn(_) => erased::<Vpnv4>(nlri).or_else(|| erased::<Vpnv6>(nlri)),
+            Nlri::Evpn(_) => erased::<Evpn>(nlri),
+            Nlri::Rtc(_) => erased::<Rtc>(nlri),
+            Nlri::FlowSpec(_) => erased::<FlowSpec>(nlri),
+        }
+    }
+}
+
 impl fmt::Display for RouteKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -512,5 +530,34 @@ mod tests {
         assert!(Vpnv6::split(&n).is_none());
         // RD (8) and an IPv4 prefix (5): the key of a million VPNv4 routes stays small.
         assert_eq!(std::mem::size_of::<VpnKey<Ipv4Prefix>>(), 13);
+    }
+
+    #[test]
+    fn the_key_of_an_nlri_leaves_its_data_out() {
+        let vpn = |rd: &str, label: u32, prefix: &str| {
+            Nlri::Vpn(VpnPrefix::new(
+                rd.parse().unwrap(),
+                Label::mpls(label, true),
+                prefix.parse().unwrap(),
+            ))
+        };
+        let key = RouteKey::of(&vpn("65000:2", 200, "10.2.0.0/24")).unwrap();
+        assert_eq!(key.to_string(), "65000:2:10.2.0.0/24");
+        assert_eq!(
+            RouteKey::of(&vpn("65000:2", 300, "10.2.0.0/24")),
+            Some(key.clone())
+        );
+        assert_ne!(
+            RouteKey::of(&vpn("65000:3", 200, "10.2.0.0/24")),
+            Some(key.clone())
+        );
+        assert!(matches!(
+            RouteKey::of(&vpn("65000:2", 200, "2001:db8::/64")),
+            Some(RouteKey::Vpn6(_))
+        ));
+        let unicast = Nlri::Unicast {
+            prefix: "10.2.0.0/24".parse().unwrap(),
+        };
+        assert!(matches!(RouteKey::of(&unicast), Some(RouteKey::Ipv4(_))));
     }
 }

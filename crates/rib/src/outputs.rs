@@ -39,7 +39,7 @@ pub struct PeerChange {
 pub struct RouteEvent {
     pub worker: SourceId,
     pub family: Family,
-    pub key: RouteKey,
+    /// The route (its key: [`RouteKey::of`]).
     pub nlri: Nlri,
     pub origin: PathOrigin,
     pub path_id: u32,

@@ -14,6 +14,7 @@ use bagpipe_wire::attr::{code, AsPath, AttrValue, AttributeSet, Origin, PathAttr
 use bagpipe_wire::message::Update;
 use bagpipe_wire::nlri::{Nlri, RtcNlri};
 use bagpipe_wire::{Family, RouteTarget};
+use smallvec::SmallVec;
 
 use crate::export::{eligible, uses_route_targets, Exporter, TableConfig};
 use crate::family::{
@@ -317,7 +318,6 @@ impl State {
                 self.out.locals.push(RouteEvent {
                     worker: w,
                     family,
-                    key: F::erase(key),
                     nlri: F::join(key, &p.data),
                     origin: self.origin(p.source),
                     path_id: p.path_id,
@@ -330,7 +330,6 @@ impl State {
                 self.out.locals.push(RouteEvent {
                     worker: w,
                     family,
-                    key: F::erase(key),
                     nlri: F::join(key, &p.data),
                     origin: self.origin(p.source),
                     path_id: p.path_id,
@@ -506,7 +505,6 @@ fn deliver_existing<F: AddressFamily>(
             st.out.locals.push(RouteEvent {
                 worker,
                 family,
-                key: F::erase(key),
                 nlri: F::join(key, &p.data),
                 origin: st.origin(p.source),
                 path_id: p.path_id,
@@ -557,9 +555,22 @@ fn remove<F: AddressFamily>(
 type PathFilter<'a, F> =
     &'a dyn Fn(&<F as AddressFamily>::Key, &Path<<F as AddressFamily>::Data>) -> bool;
 
+/// Removes every path matching `pred`, each change handled as it is made: a peer gone with a
+/// million routes leaves no list of a million changes behind (176 MB for VPNv4).
 fn remove_where<F: AddressFamily>(st: &mut State, table: &mut Table<F>, pred: PathFilter<F>) {
-    for (key, change) in table.remove_where(pred, &|s| st.origin(s)) {
-        st.on_change::<F>(&key, change, table.get(&key).unwrap_or(&[]));
+    for key in table.keys_where(pred) {
+        let victims: SmallVec<[(SourceId, u32); 2]> = table
+            .get(&key)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|p| pred(&key, p))
+            .map(|p| (p.source, p.path_id))
+            .collect();
+        for (source, path_id) in victims {
+            if let Some(change) = table.remove(&key, source, path_id, &|s| st.origin(s)) {
+                st.on_change::<F>(&key, change, table.get(&key).unwrap_or(&[]));
+            }
+        }
     }
 }
 

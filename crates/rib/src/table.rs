@@ -247,33 +247,13 @@ impl<F: AddressFamily> Table<F> {
         })
     }
 
-    /// Removes every path matching `pred`; returns each removal's key and change.
-    pub fn remove_where(
-        &mut self,
-        pred: impl Fn(&F::Key, &Path<F::Data>) -> bool,
-        origin_of: &dyn Fn(SourceId) -> PathOrigin,
-    ) -> Vec<(F::Key, Change<F::Data>)> {
-        let keys: Vec<F::Key> = self
-            .routes
+    /// The keys of the routes with a path matching `pred`.
+    pub fn keys_where(&self, pred: impl Fn(&F::Key, &Path<F::Data>) -> bool) -> Vec<F::Key> {
+        self.routes
             .iter()
             .filter(|(k, ps)| ps.as_slice().iter().any(|p| pred(k, p)))
             .map(|(k, _)| k.clone())
-            .collect();
-        let mut out = Vec::new();
-        for key in keys {
-            let victims: Vec<(SourceId, u32)> = self.routes[&key]
-                .as_slice()
-                .iter()
-                .filter(|p| pred(&key, p))
-                .map(|p| (p.source, p.path_id))
-                .collect();
-            for (s, id) in victims {
-                if let Some(c) = self.remove(&key, s, id, origin_of) {
-                    out.push((key.clone(), c));
-                }
-            }
-        }
-        out
+            .collect()
     }
 
     /// Marks every path of `source` stale (graceful restart of that peer).

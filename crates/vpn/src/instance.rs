@@ -165,7 +165,8 @@ pub struct LearnedMac {
 /// A path an instance imported.
 #[derive(Debug, Clone)]
 pub struct ReceivedPath {
-    pub key: RouteKey,
+    /// The route; its key is not kept beside it (48 bytes a path: a VRF may import a
+    /// million), but derived when two paths are compared.
     pub nlri: Nlri,
     pub origin: PathOrigin,
     pub path_id: u32,
@@ -176,9 +177,13 @@ impl ReceivedPath {
     /// Whether `other` is a newer version of this path: same route, from the same source,
     /// with the same add-path identifier.
     fn same_path(&self, other: &ReceivedPath) -> bool {
-        self.key == other.key
-            && self.origin.source == other.origin.source
+        self.origin.source == other.origin.source
             && self.path_id == other.path_id
+            && match RouteKey::of(&self.nlri) {
+                Some(key) => RouteKey::of(&other.nlri) == Some(key),
+                // Not a route the table keeps (none reaches an instance): the NLRI itself.
+                None => self.nlri == other.nlri,
+            }
     }
 
     /// The next hop, an IPv4-mapped IPv6 one as IPv4 (RFC 4659 §3.2.1.2: VPNv6 routes of

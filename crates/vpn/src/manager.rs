@@ -408,7 +408,6 @@ impl VpnManager {
                 .attrs
                 .unwrap_or_else(|| Arc::new(AttributeSet::default()));
             let path = ReceivedPath {
-                key: ev.key,
                 nlri: ev.nlri,
                 origin: ev.origin,
                 path_id: ev.path_id,

@@ -543,7 +543,12 @@ impl Engine {
                 "route removals for the VPN instances deferred"
             );
             self.push_to_peers(out.peers);
-            self.backlog.extend(out.locals);
+            if self.backlog.is_empty() {
+                // Taken as it is: copying a million removals would hold both copies at once.
+                self.backlog = out.locals.into();
+            } else {
+                self.backlog.extend(out.locals);
+            }
         } else {
             self.dispatch(out).await;
         }
