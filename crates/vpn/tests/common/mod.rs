@@ -208,6 +208,17 @@ impl Net {
         }
     }
 
+    /// The paths node `i`'s route table has from node `j`.
+    pub fn paths_from_node(&self, i: usize, j: usize) -> usize {
+        let node = &self.nodes[i];
+        let peer = node
+            .peers
+            .iter()
+            .find(|(k, _)| *k == Some(j))
+            .expect("full mesh");
+        node.rib.paths_from(peer.1)
+    }
+
     pub fn instance(&self, i: usize, ext: &str) -> &Instance {
         self.nodes[i]
             .vpn
