@@ -8,8 +8,9 @@
 //!   its inclusive multicast route): a route that a re-attach changed is not left behind;
 //! - each node has received exactly the routes the other originates (a full mesh without
 //!   RT Constraint carries them all; its external router's routes stay with it: iBGP);
-//! and once every endpoint still plugged is detached, nothing is left: no instance, no route,
-//! no dataplane state.
+//!
+//! And once every endpoint still plugged is detached (and the routers withdrew theirs),
+//! nothing is left: no instance, no route, no dataplane state.
 
 mod common;
 
