@@ -281,6 +281,13 @@ impl Fsm {
             }
 
             // ---- OpenConfirm and Established: keepalives.
+            // With a hold time of zero there are no periodic KEEPALIVEs (RFC 4271 §10), so
+            // no keepalive timer: one that fires all the same (set before) is ignored.
+            (S::OpenConfirm | S::Established, E::KeepaliveTimerExpires)
+                if self.negotiated.as_ref().is_some_and(|n| n.hold_time == 0) =>
+            {
+                self.state
+            }
             (S::OpenConfirm | S::Established, E::KeepaliveTimerExpires) => {
                 acts.push(A::SendKeepalive);
                 acts.push(A::StartTimer(Timer::Keepalive, self.keepalive_time()));
@@ -493,8 +500,12 @@ mod tests {
                 A::StopTimer(Timer::Hold)
             ]
         );
+        // A keepalive timer left from before fires: no KEEPALIVE, no timer started.
+        assert_eq!(f.handle(E::KeepaliveTimerExpires), vec![]);
         let acts = f.handle(E::KeepAliveMsg);
         assert!(matches!(acts.as_slice(), [A::SessionEstablished(_)]));
+        assert_eq!(f.handle(E::KeepaliveTimerExpires), vec![]);
+        assert_eq!(f.state(), State::Established);
     }
 
     #[test]
