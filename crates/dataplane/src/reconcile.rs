@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::driver::{DriverError, ReconcileReport};
-use crate::kernel::{Entry, Kernel, Key, Op, RouteKind};
+use crate::kernel::{Entry, Kernel, Key, Op};
 
 /// Whether an entry found in the kernel among those marked as ours (see [`crate::owned`]) is
 /// this driver's rather than the other's (both Linux drivers mark their entries alike).
@@ -231,7 +231,7 @@ impl<K: Kernel, P: Ord + Clone> Reconciler<K, P> {
             let gone: Vec<Key> = self
                 .installed
                 .iter()
-                .filter(|(_, e)| dies_with_link(e, &dead))
+                .filter(|(_, e)| dead.iter().any(|d| e.lives_on(d)))
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in gone {
@@ -394,17 +394,5 @@ pub(crate) fn recreates(old: &Entry, new: &Entry) -> bool {
     }
 }
 
-/// Whether the kernel removes `entry` by itself when these links are deleted.
-fn dies_with_link(entry: &Entry, links: &BTreeSet<String>) -> bool {
-    match entry {
-        Entry::Fdb(f) => links.contains(&f.dev),
-        Entry::Neigh { dev, .. } => links.contains(dev),
-        Entry::BridgePort { bridge, .. } => links.contains(bridge),
-        Entry::Route(r) => match &r.kind {
-            RouteKind::Dev(dev) => links.contains(dev),
-            RouteKind::Via(hops) => hops.iter().any(|h| links.contains(&h.dev)),
-            RouteKind::Unreachable => false,
-        },
-        _ => false,
-    }
-}
+#[cfg(test)]
+mod properties;

@@ -216,6 +216,18 @@ impl Entry {
     }
 
     /// The device names this entry lives on or refers to.
+    /// Whether the kernel deletes this entry with device `dev`: what lives on a device goes
+    /// with it (a bridge's ports and the device's own port in a bridge, its addresses,
+    /// neighbours, FDB entries, routes through it, its routed-port settings); links and rules
+    /// do not (a rule names a device but outlives it; a device plugged into a deleted bridge
+    /// stays, unplugged).
+    pub(crate) fn lives_on(&self, dev: &str) -> bool {
+        match self {
+            Entry::Rule(_) | Entry::Vxlan(_) | Entry::Veth { .. } | Entry::Bridge { .. } => false,
+            _ => self.devices().contains(&dev),
+        }
+    }
+
     pub(crate) fn devices(&self) -> Vec<&str> {
         match self {
             Entry::Bridge { name } | Entry::RoutedPort { name } => vec![name],

@@ -99,7 +99,7 @@ impl State {
                     },
                 };
                 for name in gone {
-                    self.entries.retain(|_, other| !lives_on(other, &name));
+                    self.entries.retain(|_, other| !other.lives_on(&name));
                     for other in self.entries.values_mut() {
                         let plugged_into = match other {
                             Entry::Vxlan(VxlanDevice { bridge, .. })
@@ -126,14 +126,5 @@ impl Kernel for FakeKernel {
 
     async fn dump_owned(&self) -> Result<Vec<Entry>, KernelError> {
         Ok(self.entries())
-    }
-}
-
-/// What the kernel deletes with a device (rules name devices but outlive them).
-fn lives_on(entry: &Entry, dev: &str) -> bool {
-    match entry {
-        Entry::Rule(_) | Entry::Vxlan(_) | Entry::Veth { .. } | Entry::Bridge { .. } => false,
-        Entry::BridgePort { name, bridge } => name == dev || bridge == dev,
-        _ => entry.devices().contains(&dev),
     }
 }
