@@ -1,11 +1,13 @@
 //! Random sequences of attach and detach requests on two nodes (every field drawn from a few
 //! values, so that requests meet: same port, same MAC, same address, another type for the
-//! same instance...). After each request, whether accepted or refused:
+//! same instance...), MACs learnt and forgotten by the E-VPN bridges, and routes of the
+//! nodes' external routers. After each request, whether accepted or refused:
 //! - the harness checks that the dataplane updates sent so far add up to each instance's
 //!   whole desired state;
 //! - no instance is left without a port;
 //! - each instance originates exactly the routes of its endpoints (and, an E-VPN instance,
-//!   its inclusive multicast route): a route that a re-attach changed is not left behind;
+//!   its inclusive multicast route and a route per MAC its bridge learnt): a route that a
+//!   re-attach changed is not left behind;
 //! - each node has received exactly the routes the other originates (a full mesh without
 //!   RT Constraint carries them all; its external router's routes stay with it: iBGP);
 //!
@@ -18,6 +20,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 
 use bagpipe_dataplane::Encapsulation;
+use bagpipe_vpn::evi;
 use bagpipe_vpn::request::VpnType;
 use bagpipe_wire::attr::AttributeSet;
 use bagpipe_wire::nlri::{EvpnRoute, Nlri, VpnPrefix};
@@ -56,6 +59,15 @@ enum Op {
         mac: u8,
         /// E-VPN: none means every address of the MAC (IP VPN: the first address).
         ip: Option<u8>,
+    },
+    /// The bridge of an E-VPN instance learnt (or forgot) a MAC on a port: one given by
+    /// attach requests, or another (a machine behind the port).
+    Learn {
+        node: usize,
+        instance: usize,
+        port: u8,
+        mac: u8,
+        learnt: bool,
     },
     /// A node's external router announces (or withdraws) a VPNv4 route: one of a few
     /// prefixes under one of two RDs (so that two routes may compete for a prefix), with
@@ -128,7 +140,21 @@ fn op() -> impl Strategy<Value = Op> {
                 withdraw,
             },
         );
-    prop_oneof![3 => attach, 2 => detach, 2 => router]
+    let learn = (
+        0..2usize,
+        0..2usize,
+        0..3u8,
+        0..6u8,
+        prop::bool::weighted(0.7),
+    )
+        .prop_map(|(node, instance, port, mac, learnt)| Op::Learn {
+            node,
+            instance,
+            port,
+            mac,
+            learnt,
+        });
+    prop_oneof![3 => attach, 2 => detach, 2 => router, 2 => learn]
 }
 
 /// A VPNv4 route of an external router, and its attributes when announced.
@@ -168,6 +194,21 @@ fn apply(net: &mut Net, op: &Op) {
     {
         let attrs = (!withdraw).then(|| router_attrs(target, next_hop));
         net.router(node, router_route(rd, prefix, label), attrs);
+        return;
+    }
+    if let Op::Learn {
+        node,
+        instance,
+        port,
+        mac: m,
+        learnt,
+    } = *op
+    {
+        // INSTANCES[0..2] are the E-VPN ones; a bridge learns only once its instance exists.
+        let (id, _) = INSTANCES[instance];
+        if net.nodes[node].vpn.instance(id).is_some() {
+            net.learn(node, id, &format!("tap{port}"), &mac(m), learnt);
+        }
         return;
     }
     let (node, attach, body) = body(op);
@@ -221,7 +262,7 @@ fn body(op: &Op) -> (usize, bool, Value) {
             }
             (node, false, body)
         }
-        Op::Router { .. } => unreachable!("not a request"),
+        Op::Router { .. } | Op::Learn { .. } => unreachable!("not a request"),
     }
 }
 
@@ -245,6 +286,14 @@ fn check(net: &Net) -> Result<(), TestCaseError> {
                 prop_assert!(
                     originated.remove(route),
                     "node {i}, {name}: {route:?} not advertised"
+                );
+            }
+            // MACs the bridge learnt that no endpoint gave: a MAC-only route each.
+            for mac in inst.learned.keys() {
+                let route = evi::mac_nlri(inst, *mac, None);
+                prop_assert!(
+                    originated.remove(&route),
+                    "node {i}, {name}: learnt {mac} not advertised"
                 );
             }
             let multicast =
