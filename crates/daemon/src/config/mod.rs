@@ -13,6 +13,8 @@ mod dataplane;
 mod error;
 mod ini;
 mod options;
+#[cfg(test)]
+mod properties;
 mod resolve;
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use bagpipe_wire::Family;
 use super::*;
 
 /// Interfaces and hosts of an imaginary compute node.
-struct FakeHost;
+pub(super) struct FakeHost;
 
 impl AddressResolver for FakeHost {
     fn interface_address(&self, name: &str) -> Result<IpAddr, String> {
@@ -45,7 +45,7 @@ fn ip(s: &str) -> IpAddr {
 }
 
 /// etc/bagpipe-bgp/bgp.conf.template of the original, verbatim.
-const TEMPLATE: &str = r#"[BGP]
+pub(super) const TEMPLATE: &str = r#"[BGP]
 local_address=eth0
 #local_address=192.168.100.177
 peers=192.168.0.101
