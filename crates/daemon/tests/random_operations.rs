@@ -1,0 +1,189 @@
+//! Two of our daemons peered directly (RT Constraint on), driven by a random sequence of
+//! attach and detach requests over real HTTP, fields drawn from a few values so that
+//! requests collide (same port, MAC, address; an instance's other type; both route
+//! targets). Then, once BGP has settled: what each daemon advertises to the other is exactly
+//! what the other holds from it; and once every port left is detached (found through the
+//! looking glass), both daemons are empty: no instance, no route, no dataplane state.
+//! The seed is printed; `BAGPIPE_SEED=<seed>` replays a run.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use bagpipe_testbed::daemon::{daemon_ini, Daemon};
+use bagpipe_testbed::wait::poll;
+use serde_json::{json, Value};
+use support::start_daemon;
+
+const ADDRESSES: [&str; 2] = ["127.0.28.9", "127.0.28.10"];
+const API_PORTS: [u16; 2] = [19811, 19812];
+const BGP_PORT: u16 = 19810;
+const OPERATIONS: usize = 150;
+
+fn daemon(i: usize) -> Daemon {
+    let (me, peer) = (ADDRESSES[i], ADDRESSES[1 - i]);
+    let ini = daemon_ini(me, &[peer], BGP_PORT, API_PORTS[i], "");
+    start_daemon(me, me, API_PORTS[i], &ini)
+}
+
+/// A random attach or detach request.
+fn request(rng: &mut fastrand::Rng) -> (&'static str, Value) {
+    let (id, vpn_type) = [
+        ("e1", "evpn"),
+        ("e2", "evpn"),
+        ("v1", "ipvpn"),
+        ("v2", "ipvpn"),
+    ][rng.usize(..4)];
+    let vpn_type = if rng.u8(..20) == 0 {
+        if vpn_type == "evpn" {
+            "ipvpn"
+        } else {
+            "evpn"
+        }
+    } else {
+        vpn_type
+    };
+    let port = format!("tap{}", rng.u8(..3));
+    let mac = format!("52:54:00:00:00:{:02x}", rng.u8(..4));
+    let ip = format!("10.1.0.{}/24", rng.u8(1..5));
+    if rng.u8(..5) < 3 {
+        let rt = ["64512:1", "64512:2"][rng.usize(..2)];
+        let body = json!({"vpn_instance_id": id, "vpn_type": vpn_type, "import_rt": [rt], "export_rt": [rt],
+            "local_port": {"linuxif": port}, "mac_address": mac, "ip_address": ip,
+            "gateway_ip": "10.1.0.254", "advertise_subnet": rng.bool()});
+        ("/attach_localport", body)
+    } else {
+        let mut body = json!({"vpn_instance_id": id, "vpn_type": vpn_type,
+            "local_port": {"linuxif": port}, "mac_address": mac});
+        if vpn_type == "ipvpn" || rng.bool() {
+            body["ip_address"] = ip.into();
+        }
+        ("/detach_localport", body)
+    }
+}
+
+/// The keys of a looking-glass route list (`[{key: route}, ...]`), of the routes whose
+/// source is `source` when given.
+fn keys(list: &Value, source: Option<&str>) -> BTreeSet<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flatten()
+        .filter(|(_, route)| source.is_none_or(|s| route["source"]["id"] == s))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// What `from` advertises to `to` and what `to` holds from `from`, when they differ.
+fn difference(from: &Daemon, to: &Daemon, from_address: &str, to_address: &str) -> Option<String> {
+    let advertised = keys(
+        &from.lg(&format!("bgp/peers/{to_address}/adv_routes")),
+        None,
+    );
+    let held: BTreeSet<String> = to
+        .lg("bgp/routes")
+        .as_object()
+        .into_iter()
+        .flat_map(|families| families.values())
+        .flat_map(|list| keys(list, Some(&format!("BGP-{from_address}"))))
+        .collect();
+    (advertised != held).then(|| {
+        format!(
+            "{from_address} advertises {:?} that {to_address} lacks; {to_address} holds {:?} not advertised",
+            advertised.difference(&held).collect::<Vec<_>>(),
+            held.difference(&advertised).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Detach requests for every endpoint of every instance of `d`.
+fn plugged(d: &Daemon) -> Vec<Value> {
+    let mut out = Vec::new();
+    for inst in d.lg("vpns/instances").as_array().into_iter().flatten() {
+        let id = inst["id"].as_str().unwrap();
+        let detail = d.lg(&format!("vpns/instances/{id}"));
+        let vpn_type = if detail["instance_type"] == "EVI" {
+            "evpn"
+        } else {
+            "ipvpn"
+        };
+        let ports = d.lg(&format!("vpns/instances/{id}/ports"));
+        for (port, p) in ports.as_object().into_iter().flatten() {
+            for ep in p["endpoints"].as_array().into_iter().flatten() {
+                let mut body = json!({"vpn_instance_id": id, "vpn_type": vpn_type,
+                    "local_port": {"linuxif": port}, "mac_address": ep["mac_address"]});
+                if !ep["ip_address"].is_null() {
+                    body["ip_address"] = ep["ip_address"].clone();
+                }
+                out.push(body);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn random_requests_leave_both_daemons_consistent_then_empty() {
+    let seed = std::env::var("BAGPIPE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let nodes = [daemon(0), daemon(1)];
+    nodes[0].wait_established(1, Duration::from_secs(30));
+    let mut accepted = 0;
+    for _ in 0..OPERATIONS {
+        let (path, body) = request(&mut rng);
+        let (status, answer) = nodes[rng.usize(..2)].post(path, &body);
+        assert!(
+            status == 200 || status == 400,
+            "{path} {body}: {status} {answer}"
+        );
+        if status == 400 {
+            assert!(
+                answer["field"].is_string() || answer["error"].is_string(),
+                "{answer}"
+            );
+        } else {
+            accepted += 1;
+        }
+    }
+    eprintln!("{accepted} of {OPERATIONS} requests accepted");
+    let settled = |nodes: &[Daemon; 2]| {
+        let d = difference(&nodes[0], &nodes[1], ADDRESSES[0], ADDRESSES[1])
+            .or_else(|| difference(&nodes[1], &nodes[0], ADDRESSES[1], ADDRESSES[0]));
+        d.map_or(Some(Ok(())), |d| Some(Err(d)))
+    };
+    let check = |what: &str| {
+        let last = poll(Duration::from_secs(20), Duration::from_millis(100), || {
+            settled(&nodes).filter(Result::is_ok)
+        });
+        if last.is_none() {
+            panic!("{what} (seed {seed}): {:?}", settled(&nodes));
+        }
+    };
+    check("after the random requests, each daemon holds what the other advertises");
+
+    for d in &nodes {
+        for body in plugged(d) {
+            let (status, answer) = d.post("/detach_localport", &body);
+            assert_eq!(status, 200, "detach {body}: {answer} (seed {seed})");
+        }
+    }
+    check("after detaching everything");
+    for d in &nodes {
+        assert_eq!(d.lg("vpns/instances"), json!([]), "seed {seed}");
+        let counts = &d.lg("summary")["route_counts"];
+        assert_eq!(counts["local_routes_count"], 0, "seed {seed}: {counts}");
+        assert_eq!(counts["received_routes_count"], 0, "seed {seed}: {counts}");
+        let metrics = d.metrics();
+        for driver in ["evpn", "ipvpn"] {
+            let line =
+                format!("bagpipe_dataplane_instances{{vpn_type=\"{driver}\",driver=\"dummy\"}} 0");
+            assert!(metrics.lines().any(|l| l == line), "seed {seed}: no {line}");
+        }
+    }
+}
