@@ -1,9 +1,10 @@
-//! Two of our daemons peered directly (RT Constraint on), driven by a random sequence of
+//! Two of our daemons peered directly (RT Constraint on), driven by random sequences of
 //! attach and detach requests over real HTTP, fields drawn from a few values so that
 //! requests collide (same port, MAC, address; an instance's other type; both route
-//! targets). Then, once BGP has settled: what each daemon advertises to the other is exactly
-//! what the other holds from it; and once every port left is detached (found through the
-//! looking glass), both daemons are empty: no instance, no route, no dataplane state.
+//! targets), with one daemon restarted in between. Each time BGP has settled, what each
+//! daemon advertises to the other is exactly what the other holds from it; and once every
+//! port left is detached (found through the looking glass), both daemons are empty: no
+//! instance, no route, no dataplane state.
 //! The seed is printed; `BAGPIPE_SEED=<seed>` replays a run.
 
 mod support;
@@ -124,19 +125,11 @@ fn plugged(d: &Daemon) -> Vec<Value> {
     out
 }
 
-#[test]
-fn random_requests_leave_both_daemons_consistent_then_empty() {
-    let seed = std::env::var("BAGPIPE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let nodes = [daemon(0), daemon(1)];
-    nodes[0].wait_established(1, Duration::from_secs(30));
+/// Sends `OPERATIONS` random requests to either daemon; returns how many were accepted.
+fn random_requests(nodes: &[Daemon; 2], rng: &mut fastrand::Rng) -> usize {
     let mut accepted = 0;
     for _ in 0..OPERATIONS {
-        let (path, body) = request(&mut rng);
+        let (path, body) = request(rng);
         let (status, answer) = nodes[rng.usize(..2)].post(path, &body);
         assert!(
             status == 200 || status == 400,
@@ -151,21 +144,43 @@ fn random_requests_leave_both_daemons_consistent_then_empty() {
             accepted += 1;
         }
     }
-    eprintln!("{accepted} of {OPERATIONS} requests accepted");
-    let settled = |nodes: &[Daemon; 2]| {
-        let d = difference(&nodes[0], &nodes[1], ADDRESSES[0], ADDRESSES[1])
-            .or_else(|| difference(&nodes[1], &nodes[0], ADDRESSES[1], ADDRESSES[0]));
-        d.map_or(Some(Ok(())), |d| Some(Err(d)))
+    accepted
+}
+
+/// Waits until each daemon holds exactly what the other advertises to it.
+fn check_settled(nodes: &[Daemon; 2], what: &str, seed: u64) {
+    let difference_now = || {
+        difference(&nodes[0], &nodes[1], ADDRESSES[0], ADDRESSES[1])
+            .or_else(|| difference(&nodes[1], &nodes[0], ADDRESSES[1], ADDRESSES[0]))
     };
-    let check = |what: &str| {
-        let last = poll(Duration::from_secs(20), Duration::from_millis(100), || {
-            settled(&nodes).filter(Result::is_ok)
-        });
-        if last.is_none() {
-            panic!("{what} (seed {seed}): {:?}", settled(&nodes));
-        }
-    };
-    check("after the random requests, each daemon holds what the other advertises");
+    let settled = poll(Duration::from_secs(20), Duration::from_millis(100), || {
+        difference_now().is_none().then_some(())
+    });
+    if settled.is_none() {
+        panic!("{what} (seed {seed}): {:?}", difference_now());
+    }
+}
+
+#[test]
+fn random_requests_leave_both_daemons_consistent_then_empty() {
+    let seed = std::env::var("BAGPIPE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut nodes = [daemon(0), daemon(1)];
+    nodes[0].wait_established(1, Duration::from_secs(30));
+    let mut accepted = random_requests(&nodes, &mut rng);
+    check_settled(&nodes, "after random requests", seed);
+    // The second daemon restarts (without its ports: nobody re-sends them here), then more.
+    nodes[1].stop();
+    nodes[1].start_again();
+    nodes[0].wait_established(1, Duration::from_secs(30));
+    check_settled(&nodes, "after a restart", seed);
+    accepted += random_requests(&nodes, &mut rng);
+    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
+    check_settled(&nodes, "after more random requests", seed);
 
     for d in &nodes {
         for body in plugged(d) {
@@ -173,7 +188,7 @@ fn random_requests_leave_both_daemons_consistent_then_empty() {
             assert_eq!(status, 200, "detach {body}: {answer} (seed {seed})");
         }
     }
-    check("after detaching everything");
+    check_settled(&nodes, "after detaching everything", seed);
     for d in &nodes {
         assert_eq!(d.lg("vpns/instances"), json!([]), "seed {seed}");
         let counts = &d.lg("summary")["route_counts"];
