@@ -41,7 +41,8 @@ pub struct RouteEvent {
     pub family: Family,
     /// The route (its key: [`RouteKey::of`]).
     pub nlri: Nlri,
-    pub origin: PathOrigin,
+    /// Shared by the events of one source.
+    pub origin: Arc<PathOrigin>,
     pub path_id: u32,
     pub attrs: Option<Arc<AttributeSet>>,
 }

@@ -179,6 +179,9 @@ struct State {
     path_counts: HashMap<SourceId, usize>,
     /// Whether we announce the default RT membership route (we want every VPN route).
     wants_everything: bool,
+    /// The origin of each source's paths as route events carry it: one shared copy per
+    /// source, not 32 bytes in each event and in each path a VPN instance keeps.
+    shared_origins: HashMap<SourceId, Arc<PathOrigin>>,
     out: Outputs,
 }
 
@@ -190,6 +193,20 @@ pub struct RouteTable {
 impl State {
     fn origin(&self, id: SourceId) -> PathOrigin {
         self.sources[&id].origin(self.config.local_asn, self.config.router_id)
+    }
+
+    /// [`State::origin`], shared: the copy kept for the source while it is still right (a
+    /// peer's identifier may change from one session to the next).
+    fn shared_origin(&mut self, id: SourceId) -> Arc<PathOrigin> {
+        let now = self.origin(id);
+        match self.shared_origins.get(&id) {
+            Some(kept) if **kept == now => Arc::clone(kept),
+            _ => {
+                let fresh = Arc::new(now);
+                self.shared_origins.insert(id, Arc::clone(&fresh));
+                fresh
+            }
+        }
     }
 
     fn peer(&self, id: SourceId) -> Option<&Peer> {
@@ -315,11 +332,12 @@ impl State {
         let old_workers = workers_of(&change.old);
         if let Some(p) = &change.new {
             for &w in &new_workers {
+                let origin = self.shared_origin(p.source);
                 self.out.locals.push(RouteEvent {
                     worker: w,
                     family,
                     nlri: F::join(key, &p.data),
-                    origin: self.origin(p.source),
+                    origin,
                     path_id: p.path_id,
                     attrs: Some(Arc::clone(&p.attrs)),
                 });
@@ -327,11 +345,12 @@ impl State {
         }
         if let Some(p) = &change.old {
             for w in old_workers.into_iter().filter(|w| !new_workers.contains(w)) {
+                let origin = self.shared_origin(p.source);
                 self.out.locals.push(RouteEvent {
                     worker: w,
                     family,
                     nlri: F::join(key, &p.data),
-                    origin: self.origin(p.source),
+                    origin,
                     path_id: p.path_id,
                     attrs: None,
                 });
@@ -502,11 +521,12 @@ fn deliver_existing<F: AddressFamily>(
             if covered_otherwise {
                 continue;
             }
+            let origin = st.shared_origin(p.source);
             st.out.locals.push(RouteEvent {
                 worker,
                 family,
                 nlri: F::join(key, &p.data),
-                origin: st.origin(p.source),
+                origin,
                 path_id: p.path_id,
                 attrs: add.then(|| Arc::clone(&p.attrs)),
             });
@@ -598,6 +618,7 @@ impl RouteTable {
             rtc_dirty: HashMap::new(),
             path_counts: HashMap::new(),
             wants_everything: false,
+            shared_origins: HashMap::new(),
             out: Outputs::default(),
         };
         st.sources.insert(
@@ -735,6 +756,7 @@ impl RouteTable {
             .source
             == id));
         st.sources.remove(&id);
+        st.shared_origins.remove(&id);
         st.rtc_dirty.remove(&id);
         self.finish()
     }

@@ -550,3 +550,38 @@ fn a_peer_without_rtc_behind_us_makes_us_ask_rtc_peers_for_everything() {
         vec![Nlri::Rtc(RtcNlri::DEFAULT)]
     );
 }
+
+#[test]
+fn events_of_one_source_share_its_origin_until_it_changes() {
+    let mut t = table(false);
+    let w = t.add_local("vrf");
+    t.subscribe(w, Family::VPNV4, rt("64512:1"));
+    let p = peer(&mut t, 2, false);
+    t.peer_up(p, vec![Family::VPNV4], Ipv4Addr::new(10, 0, 0, 2), None);
+    let a = attrs(&["64512:1"], "10.0.0.2");
+    let out = t.receive(
+        p,
+        &update_from(
+            vec![vpn("64512:7", "10.1.0.0/24"), vpn("64512:7", "10.2.0.0/24")],
+            &a,
+        ),
+        false,
+    );
+    let [first, second] = &out.locals[..] else {
+        panic!("{:?}", out.locals)
+    };
+    assert!(std::sync::Arc::ptr_eq(&first.origin, &second.origin));
+    // The peer comes back with another BGP identifier: its paths carry the new one.
+    t.peer_down(p, false);
+    t.peer_up(p, vec![Family::VPNV4], Ipv4Addr::new(10, 9, 9, 9), None);
+    let out = t.receive(
+        p,
+        &update_from(vec![vpn("64512:7", "10.1.0.0/24")], &a),
+        false,
+    );
+    assert_eq!(out.locals[0].origin.router_id, Ipv4Addr::new(10, 9, 9, 9));
+    assert!(!std::sync::Arc::ptr_eq(
+        &out.locals[0].origin,
+        &first.origin
+    ));
+}

@@ -147,12 +147,12 @@ fn best_mac_path<'a>(paths: impl Iterator<Item = &'a ReceivedPath>) -> Option<&'
             .then_with(|| {
                 let ca = Candidate {
                     attrs: &a.attrs,
-                    origin: a.origin,
+                    origin: *a.origin,
                     path_id: a.path_id,
                 };
                 let cb = Candidate {
                     attrs: &b.attrs,
-                    origin: b.origin,
+                    origin: *b.origin,
                     path_id: b.path_id,
                 };
                 compare(&ca, &cb)

@@ -168,7 +168,8 @@ pub struct ReceivedPath {
     /// The route; its key is not kept beside it (48 bytes a path: a VRF may import a
     /// million), but derived when two paths are compared.
     pub nlri: Nlri,
-    pub origin: PathOrigin,
+    /// Shared with the other paths of its source (see `RouteEvent::origin`).
+    pub origin: Arc<PathOrigin>,
     pub path_id: u32,
     pub attrs: Arc<AttributeSet>,
 }

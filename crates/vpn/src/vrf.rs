@@ -218,7 +218,7 @@ pub fn best_set(paths: Vec<&ReceivedPath>) -> Vec<&ReceivedPath> {
         .iter()
         .map(|p| Candidate {
             attrs: &p.attrs,
-            origin: p.origin,
+            origin: *p.origin,
             path_id: p.path_id,
         })
         .collect();
