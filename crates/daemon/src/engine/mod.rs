@@ -16,6 +16,8 @@
 mod looking_glass;
 mod metrics;
 pub mod restart;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -52,6 +54,11 @@ const REMOVALS_SLICE: Duration = Duration::from_millis(20);
 
 /// Removals delivered to the VPN instances at once within a slice.
 const REMOVALS_STEP: usize = 1024;
+
+/// How long stopping may spend delivering the removals still deferred: the dataplane stays
+/// after the daemon (a restart adopts it), and should not keep forwarding to a peer that
+/// went away; what is left after this is removed by the next start's sweep.
+const STOP_REMOVALS_BUDGET: Duration = Duration::from_secs(5);
 
 /// A BGP peer as the engine knows it.
 pub struct EnginePeer {
@@ -147,7 +154,7 @@ impl Engine {
         self.stop().await;
     }
 
-    async fn stop(self) {
+    async fn stop(mut self) {
         if self.graceful_stop {
             info!("stopping for a graceful restart: sessions closed without NOTIFICATION, peers keep our routes, the dataplane stays");
         } else {
@@ -161,9 +168,10 @@ impl Engine {
             };
             p.handle.command(exit).await;
         }
-        for (_, p) in self.peers {
+        for (_, p) in std::mem::take(&mut self.peers) {
             let _ = tokio::time::timeout(Duration::from_secs(2), p.handle.join()).await;
         }
+        self.deliver_backlog_before_stop().await;
         // The dataplane stays as it is: a restarted daemon adopts it (graceful restart).
         let _ = self.evpn.flush().await;
         let _ = self.ipvpn.flush().await;
@@ -566,6 +574,23 @@ impl Engine {
             self.dispatch_vpn(vo).await;
         }
         tokio::task::yield_now().await;
+    }
+
+    /// Delivers the deferred removals before the engine stops, within
+    /// [`STOP_REMOVALS_BUDGET`].
+    async fn deliver_backlog_before_stop(&mut self) {
+        if self.backlog.is_empty() {
+            return;
+        }
+        let (began, queued) = (Instant::now(), self.backlog.len());
+        while !self.backlog.is_empty() && began.elapsed() < STOP_REMOVALS_BUDGET {
+            self.deliver_backlog_slice().await;
+        }
+        info!(
+            delivered = queued - self.backlog.len(),
+            left = self.backlog.len(),
+            "route removals queued for the VPN instances delivered before stopping"
+        );
     }
 
     async fn dispatch_vpn(&mut self, out: VpnOutputs) {
