@@ -10,7 +10,8 @@
 //!   five; in the captures, the client's UPDATE and then its withdrawal reach GoBGP, which
 //!   drops the route from its tables and sends the other client nothing; not seen with RT
 //!   Constraint off: 0 of 15 runs, against 2 of 15 with it);
-//! - through a third daemon of ours in route-reflector mode: each time BGP has settled, each
+//! - through a third daemon of ours in route-reflector mode, and through FRR's bgpd as the
+//!   reflector (without RT Constraint, which FRR lacks): each time BGP has settled, each
 //!   client holds from the reflector every route the other originates with a route target
 //!   it imports, and nothing the other no longer originates (what GoBGP fails above);
 //!
@@ -28,7 +29,8 @@ use bagpipe_testbed::daemon::{daemon_ini, Daemon};
 use bagpipe_testbed::gobgp::{self, Gobgp};
 use bagpipe_testbed::wait::poll;
 use serde_json::{json, Value};
-use support::start_daemon;
+use support::frr::Frr;
+use support::{daemon_with_peer, start_daemon};
 
 const ADDRESSES: [&str; 2] = ["127.0.28.9", "127.0.28.10"];
 const API_PORTS: [u16; 2] = [19811, 19812];
@@ -467,6 +469,54 @@ fn random_requests_through_our_reflector() {
         let api = 19842 + i as u16;
         start_daemon(me, me, api, &daemon_ini(me, &[rr], port, api, ""))
     });
+    for d in &nodes {
+        d.wait_established(1, Duration::from_secs(30));
+    }
+    let accepted = random_requests(&nodes, &mut rng) + random_requests(&nodes, &mut rng);
+    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
+    check_reflected(rr, &nodes, "after random requests", seed);
+    detach_everything(&nodes, seed);
+    check_reflected(rr, &nodes, "after detaching everything", seed);
+    assert_empty(&nodes, seed, true);
+}
+
+/// FRR's bgpd reflecting VPNv4 and E-VPN between `clients`.
+fn frr_reflector(frr: &str, clients: [&str; 2], port: u16) -> String {
+    let mut neighbors = String::new();
+    let mut families = String::new();
+    for c in clients {
+        neighbors += &format!(
+            " neighbor {c} remote-as 64512\n neighbor {c} port {port}\n neighbor {c} update-source {frr}\n neighbor {c} timers connect 1\n"
+        );
+    }
+    for family in ["ipv4 vpn", "l2vpn evpn"] {
+        families += &format!(" address-family {family}\n");
+        for c in clients {
+            families +=
+                &format!("  neighbor {c} activate\n  neighbor {c} route-reflector-client\n");
+        }
+        families += " exit-address-family\n";
+    }
+    format!(
+        "frr defaults traditional\nhostname frr-rr\nlog stdout informational\n!\nrouter bgp 64512\n bgp router-id {frr}\n bgp cluster-id {frr}\n no bgp default ipv4-unicast\n bgp allow-martian-nexthop\n{neighbors}{families}exit\n"
+    )
+}
+
+#[test]
+fn random_requests_through_an_frr_reflector() {
+    let seed = std::env::var("BAGPIPE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (rr, clients) = ("127.0.28.41", ["127.0.28.42", "127.0.28.43"]);
+    let port = 19850;
+    let _frr = Frr::start("frr-rr", rr, port, &frr_reflector(rr, clients, port));
+    // FRR 8.4 has no RT Constraint: the families without it.
+    let families = "ipv4/mpls-vpn, l2vpn/evpn";
+    let nodes =
+        [0, 1].map(|i| daemon_with_peer(clients[i], 19852 + i as u16, rr, port, families, ""));
     for d in &nodes {
         d.wait_established(1, Duration::from_secs(30));
     }
