@@ -86,7 +86,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let attach = (
         (0..2usize, 0..4usize, prop::bool::weighted(0.05)),
-        (0..3u8, 0..4u8, 0..4u8),
+        (0..3u8, 0..4u8, 0..6u8),
         (0..2usize, 0..2usize, any::<bool>()),
         prop::sample::select(vec!["both", "both", "to-port", "from-port"]),
     )
@@ -116,7 +116,7 @@ fn op() -> impl Strategy<Value = Op> {
         0..4usize,
         0..3u8,
         0..4u8,
-        prop::option::of(0..4u8),
+        prop::option::of(0..6u8),
     )
         .prop_map(|(node, instance, port, mac, ip)| Op::Detach {
             node,
@@ -176,8 +176,12 @@ fn mac(m: u8) -> String {
     format!("52:54:00:00:00:{m:02x}")
 }
 
+/// An endpoint address: four IPv4 ones, two IPv6 ones (VPNv6 routes, E-VPN MAC/IPv6).
 fn ip(i: u8) -> String {
-    format!("10.1.0.{}/24", i + 1)
+    match i {
+        0..4 => format!("10.1.0.{}/24", i + 1),
+        _ => format!("fd00:1::{}/64", i - 3),
+    }
 }
 
 /// Applies one operation; a refused request changes nothing.
