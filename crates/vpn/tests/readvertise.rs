@@ -227,3 +227,48 @@ fn a_destination_on_the_service_functions_node_is_readvertised_too() {
     net.attach(1, both);
     assert!(!net.vrf(1, "sf").routes.contains_key(&prefix));
 }
+
+/// Found by the model test: a prefix readvertised under the RD of an endpoint whose own
+/// subnet route is that very prefix is one route for the route table. It stays the
+/// endpoint's: the readvertised route going (its source withdrawn) does not take the
+/// endpoint's route along.
+#[test]
+fn a_readvertised_prefix_equal_to_a_local_subnet_leaves_the_local_route() {
+    let mut net = Net::new(2, Encapsulation::Vxlan);
+    let body = |vrf: &str, mac: u8, ip: &str, export: &str, subnet: bool| {
+        json!({"vpn_instance_id": vrf, "vpn_type": "ipvpn", "import_rt": ["64512:1"], "export_rt": [export],
+               "local_port": {"linuxif": "tap0"}, "mac_address": format!("52:54:00:00:00:{mac:02x}"),
+               "ip_address": ip, "gateway_ip": "10.1.0.254", "advertise_subnet": subnet})
+    };
+    net.attach(1, body("v2", 2, "10.1.0.1/24", "64512:1", true));
+    net.attach(0, body("v1", 0, "10.1.0.1/24", "64512:2", true));
+    let mut readvertising = body("v2", 0, "10.1.0.2/24", "64512:1", false);
+    readvertising["readvertise"] = json!({"from_rt": ["64512:2"], "to_rt": ["64512:1"]});
+    net.attach(1, readvertising);
+    let subnet = |net: &Net| {
+        let inst = net.instance(1, "v2");
+        let route = inst
+            .endpoints
+            .values()
+            .find_map(|ep| ep.route.clone().filter(|_| ep.advertise_subnet))
+            .expect("the subnet route");
+        let routes = net
+            .advertised(1)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>();
+        (routes.contains(&route), route)
+    };
+    assert!(subnet(&net).0, "advertised before");
+    // Node 0's route goes: node 1 readvertises nothing more, and keeps its own route.
+    net.detach(
+        0,
+        json!({"vpn_instance_id": "v1", "vpn_type": "ipvpn", "local_port": {"linuxif": "tap0"},
+                         "mac_address": "52:54:00:00:00:00", "ip_address": "10.1.0.1/24"}),
+    );
+    let (advertised, route) = subnet(&net);
+    assert!(
+        advertised,
+        "{route:?} withdrawn with the readvertised route"
+    );
+}

@@ -2,9 +2,10 @@
 //! and redirections are recomputed for every instance whose state changed, until nothing
 //! changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bagpipe_rib::RouteTable;
+use bagpipe_wire::nlri::Nlri;
 
 use super::VpnManager;
 use crate::instance::Imports;
@@ -29,20 +30,40 @@ impl VpnManager {
         // Most instances derive nothing: spare them a walk over their received routes at
         // every route event.
         let derives = inst.options.readvertise.is_some() || inst.options.attract.is_some();
-        let wanted = match &inst.imports {
+        let mut wanted = match &inst.imports {
             Imports::Vrf(i) if derives => readvertise::derived_routes(inst, i, &self.config),
             _ => HashMap::new(),
         };
+        // A prefix re-advertised under the RD of an endpoint whose own route is that very
+        // prefix (its subnet) is one route for the route table: the endpoint's. Derived as
+        // well, it would be announced over it, and its withdrawal would take the endpoint's
+        // route along while the endpoint is still there.
+        let endpoint_routes: HashSet<&Nlri> = inst
+            .endpoints
+            .values()
+            .filter_map(|ep| ep.route.as_ref())
+            .collect();
+        wanted.retain(|nlri, _| !endpoint_routes.contains(nlri));
         if wanted == inst.derived {
             return;
         }
+        let taken_over: Vec<Nlri> = inst
+            .derived
+            .keys()
+            .filter(|n| endpoint_routes.contains(n))
+            .cloned()
+            .collect();
         let old = std::mem::take(&mut self.instances.get_mut(ext).expect("instance").derived);
         for (nlri, attrs) in &wanted {
             if old.get(nlri) != Some(attrs) {
                 self.announce(rib, ext, nlri, attrs.clone());
             }
         }
-        for nlri in old.keys().filter(|n| !wanted.contains_key(*n)) {
+        // What is derived no more goes, but what an endpoint took over stays announced.
+        for nlri in old
+            .keys()
+            .filter(|n| !wanted.contains_key(*n) && !taken_over.contains(n))
+        {
             self.withdraw(rib, ext, nlri);
         }
         self.instances.get_mut(ext).expect("instance").derived = wanted;

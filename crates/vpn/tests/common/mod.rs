@@ -153,7 +153,12 @@ impl Net {
     /// Applies node `from`'s outputs, and those they cause, until nothing moves.
     fn run(&mut self, from: usize, out: VpnOutputs) {
         let mut queue = VecDeque::from([(from, out)]);
+        // Nodes that never settle (routes derived from each other's, changing in turn) are a
+        // bug to report, not a test to hang.
+        let mut rounds = 0;
         while let Some((i, out)) = queue.pop_front() {
+            rounds += 1;
+            assert!(rounds < 100_000, "the nodes do not settle");
             let node = &mut self.nodes[i];
             for (id, update) in out.evpn {
                 update.apply_to(id, &mut node.evpn);
