@@ -162,28 +162,67 @@ fn random_requests(nodes: &[Daemon; 2], rng: &mut fastrand::Rng) -> usize {
     accepted
 }
 
-/// Waits until each daemon holds exactly what the other advertises to it.
-fn check_settled(nodes: &[Daemon; 2], what: &str, seed: u64) {
-    let difference_now = || {
-        difference(&nodes[0], &nodes[1], ADDRESSES[0], ADDRESSES[1])
-            .or_else(|| difference(&nodes[1], &nodes[0], ADDRESSES[1], ADDRESSES[0]))
-    };
-    let settled = poll(Duration::from_secs(20), Duration::from_millis(100), || {
-        difference_now().is_none().then_some(())
-    });
-    if settled.is_none() {
-        panic!("{what} (seed {seed}): {:?}", difference_now());
-    }
-}
-
-#[test]
-fn random_requests_leave_both_daemons_consistent_then_empty() {
+/// The seed of a run (`BAGPIPE_SEED`, or a new one, printed) and its generator.
+fn seeded() -> (u64, fastrand::Rng) {
     let seed = std::env::var("BAGPIPE_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
     eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    (seed, fastrand::Rng::with_seed(seed))
+}
+
+/// Waits until `wrong` finds nothing wrong (BGP has settled); fails with what it found.
+fn settle(what: &str, seed: u64, wrong: &dyn Fn() -> Option<String>) {
+    let settled = poll(Duration::from_secs(20), Duration::from_millis(100), || {
+        wrong().is_none().then_some(())
+    });
+    if settled.is_none() {
+        panic!("{what} (seed {seed}): {:?}", wrong());
+    }
+}
+
+/// Waits until each daemon holds exactly what the other advertises to it.
+fn check_settled(nodes: &[Daemon; 2], what: &str, seed: u64) {
+    settle(what, seed, &|| {
+        difference(&nodes[0], &nodes[1], ADDRESSES[0], ADDRESSES[1])
+            .or_else(|| difference(&nodes[1], &nodes[0], ADDRESSES[1], ADDRESSES[0]))
+    });
+}
+
+/// Our daemons at `clients`, peers of reflector `rr`, their APIs on `api` and `api + 1`,
+/// sessions established.
+fn reflector_clients(rr: &str, clients: [&str; 2], port: u16, api: u16) -> [Daemon; 2] {
+    let nodes = [0, 1].map(|i| {
+        let (me, api) = (clients[i], api + i as u16);
+        start_daemon(me, me, api, &daemon_ini(me, &[rr], port, api, ""))
+    });
+    for d in &nodes {
+        d.wait_established(1, Duration::from_secs(30));
+    }
+    nodes
+}
+
+/// Two rounds of random requests, then every endpoint detached, each time until `wrong`
+/// finds nothing wrong; then nothing is left (`received`: no route from the peer either).
+fn requests_then_detach_all(
+    nodes: &[Daemon; 2],
+    rng: &mut fastrand::Rng,
+    seed: u64,
+    wrong: &dyn Fn() -> Option<String>,
+    received: bool,
+) {
+    let accepted = random_requests(nodes, rng) + random_requests(nodes, rng);
+    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
+    settle("after random requests", seed, wrong);
+    detach_everything(nodes, seed);
+    settle("after detaching everything", seed, wrong);
+    assert_empty(nodes, seed, received);
+}
+
+#[test]
+fn random_requests_leave_both_daemons_consistent_then_empty() {
+    let (seed, mut rng) = seeded();
     let mut nodes = [daemon(0), daemon(1)];
     nodes[0].wait_established(1, Duration::from_secs(30));
     let mut accepted = random_requests(&nodes, &mut rng);
@@ -307,27 +346,9 @@ fn not_received(rr: &Gobgp, d: &Daemon, address: &str) -> Option<String> {
     })
 }
 
-fn check_received(rr: &Gobgp, nodes: &[Daemon; 2], what: &str, seed: u64) {
-    let wrong = || {
-        not_received(rr, &nodes[0], RR_CLIENTS[0])
-            .or_else(|| not_received(rr, &nodes[1], RR_CLIENTS[1]))
-    };
-    let settled = poll(Duration::from_secs(20), Duration::from_millis(200), || {
-        wrong().is_none().then_some(())
-    });
-    if settled.is_none() {
-        panic!("{what} (seed {seed}): {:?}", wrong());
-    }
-}
-
 #[test]
 fn random_requests_through_a_gobgp_reflector() {
-    let seed = std::env::var("BAGPIPE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = seeded();
     let port = 19820;
     let families = ["l2vpn-evpn", "l3vpn-ipv4-unicast", "rtc"];
     let toml = format!(
@@ -337,20 +358,12 @@ fn random_requests_through_a_gobgp_reflector() {
         gobgp::neighbor(RR_CLIENTS[1], RR, 64512, true, &families)
     );
     let rr = Gobgp::start("gobgp-random", &format!("{RR}:19821"), &toml);
-    let nodes = [0, 1].map(|i| {
-        let me = RR_CLIENTS[i];
-        let api = 19822 + i as u16;
-        start_daemon(me, me, api, &daemon_ini(me, &[RR], port, api, ""))
-    });
-    for d in &nodes {
-        d.wait_established(1, Duration::from_secs(30));
-    }
-    let accepted = random_requests(&nodes, &mut rng) + random_requests(&nodes, &mut rng);
-    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
-    check_received(&rr, &nodes, "after random requests", seed);
-    detach_everything(&nodes, seed);
-    check_received(&rr, &nodes, "after detaching everything", seed);
-    assert_empty(&nodes, seed, false);
+    let nodes = reflector_clients(RR, RR_CLIENTS, port, 19822);
+    let wrong = || {
+        not_received(&rr, &nodes[0], RR_CLIENTS[0])
+            .or_else(|| not_received(&rr, &nodes[1], RR_CLIENTS[1]))
+    };
+    requests_then_detach_all(&nodes, &mut rng, seed, &wrong, false);
 }
 
 /// The VPN routes in `d`'s route table (RT Constraint ones aside), by key: their source and
@@ -431,27 +444,9 @@ fn reflected_wrong(rr: &str, x: &Daemon, y: &Daemon) -> Option<String> {
     })
 }
 
-fn check_reflected(rr: &str, nodes: &[Daemon; 2], what: &str, seed: u64) {
-    let wrong = || {
-        reflected_wrong(rr, &nodes[0], &nodes[1])
-            .or_else(|| reflected_wrong(rr, &nodes[1], &nodes[0]))
-    };
-    let settled = poll(Duration::from_secs(20), Duration::from_millis(200), || {
-        wrong().is_none().then_some(())
-    });
-    if settled.is_none() {
-        panic!("{what} (seed {seed}): {:?}", wrong());
-    }
-}
-
 #[test]
 fn random_requests_through_our_reflector() {
-    let seed = std::env::var("BAGPIPE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = seeded();
     let (rr, clients) = ("127.0.28.33", ["127.0.28.34", "127.0.28.35"]);
     let port = 19840;
     let reflect = format!(
@@ -464,20 +459,12 @@ fn random_requests_through_our_reflector() {
         19841,
         &daemon_ini(rr, &clients, port, 19841, &reflect),
     );
-    let nodes = [0, 1].map(|i| {
-        let me = clients[i];
-        let api = 19842 + i as u16;
-        start_daemon(me, me, api, &daemon_ini(me, &[rr], port, api, ""))
-    });
-    for d in &nodes {
-        d.wait_established(1, Duration::from_secs(30));
-    }
-    let accepted = random_requests(&nodes, &mut rng) + random_requests(&nodes, &mut rng);
-    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
-    check_reflected(rr, &nodes, "after random requests", seed);
-    detach_everything(&nodes, seed);
-    check_reflected(rr, &nodes, "after detaching everything", seed);
-    assert_empty(&nodes, seed, true);
+    let nodes = reflector_clients(rr, clients, port, 19842);
+    let wrong = || {
+        reflected_wrong(rr, &nodes[0], &nodes[1])
+            .or_else(|| reflected_wrong(rr, &nodes[1], &nodes[0]))
+    };
+    requests_then_detach_all(&nodes, &mut rng, seed, &wrong, true);
 }
 
 /// FRR's bgpd reflecting VPNv4 and E-VPN between `clients`.
@@ -504,12 +491,7 @@ fn frr_reflector(frr: &str, clients: [&str; 2], port: u16) -> String {
 
 #[test]
 fn random_requests_through_an_frr_reflector() {
-    let seed = std::env::var("BAGPIPE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("seed {seed} (BAGPIPE_SEED={seed} replays this run)");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (seed, mut rng) = seeded();
     let (rr, clients) = ("127.0.28.41", ["127.0.28.42", "127.0.28.43"]);
     let port = 19850;
     let _frr = Frr::start("frr-rr", rr, port, &frr_reflector(rr, clients, port));
@@ -520,10 +502,9 @@ fn random_requests_through_an_frr_reflector() {
     for d in &nodes {
         d.wait_established(1, Duration::from_secs(30));
     }
-    let accepted = random_requests(&nodes, &mut rng) + random_requests(&nodes, &mut rng);
-    eprintln!("{accepted} of {} requests accepted", 2 * OPERATIONS);
-    check_reflected(rr, &nodes, "after random requests", seed);
-    detach_everything(&nodes, seed);
-    check_reflected(rr, &nodes, "after detaching everything", seed);
-    assert_empty(&nodes, seed, true);
+    let wrong = || {
+        reflected_wrong(rr, &nodes[0], &nodes[1])
+            .or_else(|| reflected_wrong(rr, &nodes[1], &nodes[0]))
+    };
+    requests_then_detach_all(&nodes, &mut rng, seed, &wrong, true);
 }
