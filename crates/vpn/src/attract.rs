@@ -61,11 +61,22 @@ pub fn routes(
         .map(afi_of)
         .chain(flows.iter().map(|(rule, _)| rule.afi))
         .collect();
+    // The default route stands for every prefix redirected: it carries the route target
+    // records of all the routes they come from, as a readvertised route carries its
+    // source's. Without them, two VRFs attracting traffic from each other's "to" target
+    // each derived its default route from the other's, and a withdrawal went round between
+    // them for ever.
+    let records: Vec<ExtendedCommunity> = sources
+        .iter()
+        .flat_map(|s| rt_records(&s.attrs))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     for (_, via) in &ports {
         for afi in &afis {
             let default = default_prefix(*afi);
             let (nlri, attrs) =
-                vrf::vpn_route(inst, config, *via, default, &targets, Vec::new(), None);
+                vrf::vpn_route(inst, config, *via, default, &targets, records.clone(), None);
             out.insert(nlri, attrs);
         }
     }

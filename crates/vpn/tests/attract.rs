@@ -375,3 +375,42 @@ fn flowspec_routes_that_are_not_one_redirect_on_a_5_tuple_are_not_followed() {
     assert!(net.vrf(0, "src").redirects.is_empty());
     assert_eq!(net.nodes[0].vpn.instances().count(), 1);
 }
+
+/// Found by the model test: two nodes' VRFs, each readvertising (with attract_traffic) the
+/// routes of the target the other exports toward its own, derived their default routes from
+/// each other's, so a withdrawal went round between them for ever (the harness gives up
+/// after 100,000 exchanges). The default route now carries the route target records of
+/// the routes it stands for, which breaks the loop as it does for readvertised routes.
+#[test]
+fn vrfs_attracting_each_others_traffic_settle() {
+    let mut net = Net::new(2, Encapsulation::Vxlan);
+    let body = |ip: &str, import: &str, export: &str, attract: bool| {
+        let mut b = json!({"vpn_instance_id": "v1", "vpn_type": "ipvpn", "import_rt": [import],
+            "export_rt": [export], "local_port": {"linuxif": "tap0"}, "mac_address": "52:54:00:00:00:00",
+            "ip_address": ip, "gateway_ip": "10.1.0.254"});
+        if attract {
+            let from = if import == "64512:1" {
+                "64512:2"
+            } else {
+                "64512:1"
+            };
+            b["readvertise"] = json!({"from_rt": [from], "to_rt": [import]});
+            b["attract_traffic"] = json!({"redirect_rts": ["64512:9"],
+                "classifier": {"destinationPort": "80", "protocol": "tcp"}});
+        }
+        b
+    };
+    net.attach(1, body("fd00:1::1/64", "64512:2", "64512:1", true));
+    net.attach(0, body("10.1.0.1/24", "64512:1", "64512:1", false));
+    net.attach(0, body("10.1.0.2/24", "64512:1", "64512:2", true));
+    // Settled, and on nothing: neither exports the other's "from" target any more, and each
+    // one's default route carries the other's "to" target in its records.
+    for node in 0..2 {
+        let defaults: Vec<_> = net
+            .advertised(node)
+            .into_iter()
+            .filter(|(n, _)| matches!(n, Nlri::Vpn(v) if v.prefix.length() == 0))
+            .collect();
+        assert!(defaults.is_empty(), "node {node}: {defaults:?}");
+    }
+}
