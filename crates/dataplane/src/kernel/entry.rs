@@ -215,7 +215,6 @@ impl Entry {
         }
     }
 
-    /// The device names this entry lives on or refers to.
     /// Whether the kernel deletes this entry with device `dev`: what lives on a device goes
     /// with it (a bridge's ports and the device's own port in a bridge, its addresses,
     /// neighbours, FDB entries, routes through it, its routed-port settings); links and rules
@@ -228,6 +227,7 @@ impl Entry {
         }
     }
 
+    /// The device names this entry lives on or refers to.
     pub(crate) fn devices(&self) -> Vec<&str> {
         match self {
             Entry::Bridge { name } | Entry::RoutedPort { name } => vec![name],
