@@ -34,35 +34,32 @@ impl VpnManager {
             Imports::Vrf(i) if derives => readvertise::derived_routes(inst, i, &self.config),
             _ => HashMap::new(),
         };
+        if wanted.is_empty() && inst.derived.is_empty() {
+            return;
+        }
         // A prefix re-advertised under the RD of an endpoint whose own route is that very
         // prefix (its subnet) is one route for the route table: the endpoint's. Derived as
         // well, it would be announced over it, and its withdrawal would take the endpoint's
-        // route along while the endpoint is still there.
-        let endpoint_routes: HashSet<&Nlri> = inst
+        // route along while the endpoint is still there. So it is neither announced nor
+        // withdrawn here.
+        let endpoint_routes: HashSet<Nlri> = inst
             .endpoints
             .values()
-            .filter_map(|ep| ep.route.as_ref())
+            .filter_map(|ep| ep.route.clone())
             .collect();
         wanted.retain(|nlri, _| !endpoint_routes.contains(nlri));
         if wanted == inst.derived {
             return;
         }
-        let taken_over: Vec<Nlri> = inst
-            .derived
-            .keys()
-            .filter(|n| endpoint_routes.contains(n))
-            .cloned()
-            .collect();
         let old = std::mem::take(&mut self.instances.get_mut(ext).expect("instance").derived);
         for (nlri, attrs) in &wanted {
             if old.get(nlri) != Some(attrs) {
                 self.announce(rib, ext, nlri, attrs.clone());
             }
         }
-        // What is derived no more goes, but what an endpoint took over stays announced.
         for nlri in old
             .keys()
-            .filter(|n| !wanted.contains_key(*n) && !taken_over.contains(n))
+            .filter(|n| !wanted.contains_key(*n) && !endpoint_routes.contains(*n))
         {
             self.withdraw(rib, ext, nlri);
         }
