@@ -15,13 +15,12 @@ pub(crate) async fn record_request(
 ) -> Response {
     let began = Instant::now();
     let method = request.method().clone();
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(String::new, |p| p.as_str().to_owned());
+    // The route as axum shares it (an `Arc`), not a copy of its text.
+    let path = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
+    let path = path.as_ref().map_or("", MatchedPath::as_str);
     state
         .requests
-        .observe(&method, &path, response.status(), began.elapsed());
+        .observe(&method, path, response.status(), began.elapsed());
     response
 }
