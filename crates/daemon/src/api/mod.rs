@@ -15,6 +15,7 @@
 
 mod body;
 pub mod command;
+mod connections;
 mod error;
 mod handlers;
 mod ping;
@@ -30,7 +31,6 @@ use std::time::Duration;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, Semaphore};
@@ -128,11 +128,6 @@ pub async fn serve(
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Small answers on kept-alive connections must not wait for Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve_http1(listener, router(state), shutdown).await;
+    Ok(())
 }

@@ -1,0 +1,170 @@
+//! The API's connection loop: accepts connections and serves each with hyper's HTTP/1.1
+//! server. `axum::serve` does the same for any protocol, and the generality costs on every
+//! connection: it first reads the request's first bytes on their own to tell HTTP/2's preface
+//! from HTTP/1 (one more system call and a buffer the request is then replayed from), and
+//! builds a service per connection through a make-service. The Neutron agents open a
+//! connection per request, so that cost is paid per attach; the API speaks HTTP/1.1 only
+//! (as the original does).
+
+use std::future::Future;
+use std::pin::pin;
+
+use axum::serve::Listener;
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets each
+/// connection finish the request it is answering (idle kept-alive ones close at once), and
+/// returns when all are closed.
+pub async fn serve_http1(
+    mut listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) {
+    // Dropped when shutting down: each connection's receiver then sees it closed.
+    let (stopping, stop_seen) = watch::channel(());
+    // Each connection holds a receiver; all dropped means all connections are closed.
+    let (closed, open) = watch::channel(());
+    let mut shutdown = pin!(shutdown);
+    loop {
+        // `Listener::accept` retries failed accepts itself (and waits a second when out of
+        // file descriptors) instead of returning them.
+        let (tcp, _peer) = tokio::select! {
+            accepted = Listener::accept(&mut listener) => accepted,
+            () = &mut shutdown => break,
+        };
+        // Small answers on kept-alive connections must not wait for Nagle's algorithm.
+        let _ = tcp.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop_seen = stop_seen.clone();
+        let open = open.clone();
+        tokio::spawn(async move {
+            let mut conn = pin!(http1::Builder::new().serve_connection(TokioIo::new(tcp), service));
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop_seen.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    drop(stopping);
+    drop(open);
+    closed.closed().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::sync::oneshot;
+
+    use super::*;
+
+    /// `/slow` answers after 300 ms, `/` at once.
+    fn app() -> Router {
+        Router::new().route("/", get(|| async { "fast" })).route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "slow"
+            }),
+        )
+    }
+
+    async fn send(stream: &mut TcpStream, path: &str) {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+    }
+
+    /// Reads until the server closes the connection.
+    async fn read_to_close(stream: &mut TcpStream) -> String {
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+            .await
+            .expect("the server closes the connection")
+            .unwrap();
+        String::from_utf8(answer).unwrap()
+    }
+
+    /// Reads one whole answer whose body is `body`.
+    async fn read_answer(stream: &mut TcpStream, body: &str) -> String {
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !answer.ends_with(body.as_bytes()) {
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "closed before the answer: {answer:?}");
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        String::from_utf8(answer).unwrap()
+    }
+
+    fn start(addr: SocketAddr) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let listener = crate::api::bind(addr, 16).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve_http1(listener, app(), async {
+            let _ = stopped.await;
+        }));
+        (stop, server)
+    }
+
+    #[tokio::test]
+    async fn serves_kept_alive_and_closing_connections() {
+        let addr = SocketAddr::from(([127, 0, 21, 9], 19110));
+        let (_stop, _server) = start(addr);
+        let mut kept = TcpStream::connect(addr).await.unwrap();
+        for _ in 0..3 {
+            send(&mut kept, "/").await;
+            let answer = read_answer(&mut kept, "fast").await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+        let mut once = TcpStream::connect(addr).await.unwrap();
+        once.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_to_close(&mut once).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("fast"), "{answer}");
+    }
+
+    /// On shutdown a request being answered is answered, an idle kept-alive connection is
+    /// closed, no connection is accepted any more, and the server returns once the last
+    /// connection is closed.
+    #[tokio::test]
+    async fn shutdown_finishes_requests_and_closes_idle_connections() {
+        let addr = SocketAddr::from(([127, 0, 21, 9], 19111));
+        let (stop, server) = start(addr);
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        send(&mut idle, "/").await;
+        read_answer(&mut idle, "fast").await;
+        let mut busy = TcpStream::connect(addr).await.unwrap();
+        send(&mut busy, "/slow").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        stop.send(()).unwrap();
+        assert_eq!(read_to_close(&mut idle).await, "", "idle connection closed");
+        assert!(!server.is_finished(), "returned before the slow answer");
+        let answer = read_to_close(&mut busy).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("slow"), "{answer}");
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the server returns once its connections are closed")
+            .unwrap();
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "still accepting connections"
+        );
+    }
+}
