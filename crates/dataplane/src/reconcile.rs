@@ -254,6 +254,13 @@ impl<K: Kernel, P: Ord + Clone> Reconciler<K, P> {
         for key in keys {
             let op = match (self.installed.get(key), self.desired(key)) {
                 (None, Some(want)) => Op::Create(want.clone()),
+                // Out of the old bridge first (removals run before creations): if the new
+                // bridge cannot be had, the port is in none rather than left in the network
+                // it was moved out of. Plugged in later, when its retry succeeds.
+                (Some(have @ Entry::BridgePort { .. }), Some(want)) if have != want => {
+                    ops.push(Op::Remove(have.clone()));
+                    Op::Create(want.clone())
+                }
                 (Some(have), Some(want)) if !have.satisfies(want) => Op::Change {
                     old: have.clone(),
                     new: want.clone(),

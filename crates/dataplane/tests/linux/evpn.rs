@@ -3,21 +3,24 @@
 //! are followed.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
-use bagpipe_dataplane::owned::{stitch_evpn_end, stitch_vrf_end};
+use bagpipe_dataplane::owned::{evpn_bridge_name, stitch_evpn_end, stitch_vrf_end};
 use bagpipe_dataplane::{
     watch_learned_macs, EvpnGatewayPort, EvpnInstanceState, EvpnLocalPort, FloodEntry,
-    InterfaceAddress, LearnedMac, LinuxDriverConfig, LinuxEvpnDriver, RemoteMac, VrfLocalPort,
-    VrfState,
+    InstanceUpdate, InterfaceAddress, LearnedMac, LinuxDriverConfig, LinuxEvpnDriver, RemoteMac,
+    VrfLocalPort, VrfState,
 };
 use bagpipe_wire::MacAddress;
 use smallvec::smallvec;
 
 use crate::support::can_use_netns;
 use crate::support::fabric::Fabric;
+use crate::support::netns::exec;
 use crate::support::node::NodeDriver;
 use crate::support::probes::{no_reply, ping, VxlanArpCapture};
 use crate::support::vms::{EvpnVm, A, B};
+use bagpipe_testbed::wait::wait_for;
 
 /// Plugs E-VPN `evpn` into VRF `vrf` (stitching): a veth pair the E-VPN driver creates
 /// and whose other end the IP VPN driver routes for, with a VM address behind it.
@@ -192,6 +195,65 @@ async fn withdrawn_macs_stop_traffic_and_moved_macs_are_followed() {
     }
     assert!(ping(&a_ns[0], moved.v4), "a1 -> a3 on its new node");
     assert!(ping(&a_ns[0], moved.v6), "a1 -> a3 on its new node (IPv6)");
+}
+
+/// A port moved to an instance whose bridge cannot be created (a device of another kind holds
+/// its name) leaves its old instance's bridge at once instead of staying in the network it
+/// was moved out of; it is plugged into its new bridge when a retry succeeds. (Here the
+/// kernel itself takes the port out when told to plug it into the wrong kind of device; the
+/// reconciler takes it out first whatever the failure: `reconcile::properties`.)
+#[tokio::test]
+async fn a_port_moved_to_a_bridge_that_cannot_be_made_leaves_the_old_one() {
+    if !can_use_netns() {
+        return;
+    }
+    let mut fabric = Fabric::new("bpdp-evmv", 2);
+    let a1 = A[0].create(&mut fabric);
+    A[1].create(&mut fabric);
+    let node1 = fabric.node(1);
+    let drivers: Vec<_> = (1..=2).map(|n| start_evpn(&fabric, n)).collect();
+    let pair: Vec<&EvpnVm> = A[..2].iter().collect();
+    for (i, d) in drivers.iter().enumerate() {
+        d.set(1, Some(evpn_state(1, 100, i + 1, &pair))).await;
+    }
+    assert!(ping(&a1, A[1].v4), "a1 -> a2 before the move");
+
+    let blocked = evpn_bridge_name(2);
+    exec(&node1, &format!("ip link add {blocked} type veth peer name {blocked}p"));
+    let master = || {
+        let link = exec(&node1, &format!("ip -o link show {}", A[0].port()));
+        link.split_whitespace()
+            .skip_while(|w| *w != "master")
+            .nth(1)
+            .map(str::to_string)
+    };
+    assert_eq!(master(), Some(evpn_bridge_name(1)));
+
+    // a1's port goes to instance 2 (a network of its own) and leaves instance 1.
+    let handle = &drivers[0].handle;
+    handle
+        .update(2, InstanceUpdate::Replace(evpn_state(2, 200, 1, &[&A[0]])))
+        .await
+        .unwrap();
+    handle
+        .update(1, InstanceUpdate::Replace(evpn_state(1, 100, 1, &[&A[1]])))
+        .await
+        .unwrap();
+    let failed = handle.flush().await.unwrap();
+    assert!(
+        failed.contains_key(&2),
+        "instance 2 cannot have its bridge: {failed:?}"
+    );
+    assert_eq!(master(), None, "a1's port left in instance 1's bridge");
+    assert!(no_reply(&a1, A[1].v4), "a1 still reaches instance 1");
+
+    // The name is free again: a retry creates the bridge and plugs the port in.
+    exec(&node1, &format!("ip link del {blocked}"));
+    wait_for(
+        Duration::from_secs(10),
+        "a1's port in instance 2's bridge",
+        || (master() == Some(blocked.clone())).then_some(()),
+    );
 }
 
 #[tokio::test]
