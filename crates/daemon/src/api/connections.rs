@@ -8,23 +8,31 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::time::Duration;
 
 use axum::serve::Listener;
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets each
 /// connection finish the request it is answering (idle kept-alive ones close at once), and
-/// returns when all are closed.
+/// returns when all are closed. A connection that has not sent a whole request head within
+/// `header_timeout` (idle between requests, or stalled in the middle of one) is closed:
+/// otherwise clients that connect and say nothing would hold file descriptors until the
+/// daemon has none left to accept its agents with.
 pub async fn serve_http1(
     mut listener: TcpListener,
     app: Router,
+    header_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     // Dropped when shutting down: each connection's receiver then sees it closed.
     let (stopping, stop_seen) = watch::channel(());
     // Each connection holds a receiver; all dropped means all connections are closed.
@@ -42,8 +50,9 @@ pub async fn serve_http1(
         let service = TowerToHyperService::new(app.clone());
         let mut stop_seen = stop_seen.clone();
         let open = open.clone();
+        let http = http.clone();
         tokio::spawn(async move {
-            let mut conn = pin!(http1::Builder::new().serve_connection(TokioIo::new(tcp), service));
+            let mut conn = pin!(http.serve_connection(TokioIo::new(tcp), service));
             tokio::select! {
                 _ = conn.as_mut() => {}
                 _ = stop_seen.changed() => {
@@ -111,9 +120,16 @@ mod tests {
     }
 
     fn start(addr: SocketAddr) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        start_with(addr, Duration::from_secs(60))
+    }
+
+    fn start_with(
+        addr: SocketAddr,
+        header_timeout: Duration,
+    ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let listener = crate::api::bind(addr, 16).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve_http1(listener, app(), async {
+        let server = tokio::spawn(serve_http1(listener, app(), header_timeout, async {
             let _ = stopped.await;
         }));
         (stop, server)
@@ -166,5 +182,40 @@ mod tests {
             TcpStream::connect(addr).await.is_err(),
             "still accepting connections"
         );
+    }
+
+    /// Connections silent, stalled in a request head, or idle after an answer for longer than
+    /// the header timeout are closed; one sending requests more often stays open.
+    #[tokio::test]
+    async fn connections_that_send_no_request_in_time_are_closed() {
+        let addr = SocketAddr::from(([127, 0, 21, 9], 19112));
+        let timeout = Duration::from_millis(300);
+        let (_stop, _server) = start_with(addr, timeout);
+        let began = tokio::time::Instant::now();
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+        let mut idle = TcpStream::connect(addr).await.unwrap();
+        send(&mut idle, "/").await;
+        read_answer(&mut idle, "fast").await;
+        let mut busy = TcpStream::connect(addr).await.unwrap();
+        for _ in 0..6 {
+            send(&mut busy, "/").await;
+            let answer = read_answer(&mut busy, "fast").await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+            tokio::time::sleep(timeout / 3).await;
+        }
+        assert!(
+            began.elapsed() > timeout * 2,
+            "the busy client outlived the timeout"
+        );
+        for (name, stream) in [
+            ("silent", &mut silent),
+            ("stalled", &mut stalled),
+            ("idle", &mut idle),
+        ] {
+            let rest = read_to_close(stream).await;
+            assert!(!rest.contains("200 OK"), "{name}: {rest}");
+        }
     }
 }

@@ -44,6 +44,11 @@ use crate::metrics::RequestMetrics;
 /// How long a request waits for the engine before answering 503.
 pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a connection may take to send a request head, or stay idle between requests
+/// (the agents open a connection per request; an operator's client keeping one alive
+/// reconnects).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Looking-glass answers written at once on blocking threads (route lists: the JSON of a
 /// full table is hundreds of megabytes); more wait for their turn.
 const LOOKING_GLASS_WRITERS: usize = 2;
@@ -128,6 +133,6 @@ pub async fn serve(
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    connections::serve_http1(listener, router(state), shutdown).await;
+    connections::serve_http1(listener, router(state), HEADER_TIMEOUT, shutdown).await;
     Ok(())
 }

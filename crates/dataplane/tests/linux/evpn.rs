@@ -219,7 +219,10 @@ async fn a_port_moved_to_a_bridge_that_cannot_be_made_leaves_the_old_one() {
     assert!(ping(&a1, A[1].v4), "a1 -> a2 before the move");
 
     let blocked = evpn_bridge_name(2);
-    exec(&node1, &format!("ip link add {blocked} type veth peer name {blocked}p"));
+    exec(
+        &node1,
+        &format!("ip link add {blocked} type veth peer name {blocked}p"),
+    );
     let master = || {
         let link = exec(&node1, &format!("ip -o link show {}", A[0].port()));
         link.split_whitespace()
