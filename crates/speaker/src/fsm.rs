@@ -355,6 +355,8 @@ impl Fsm {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests {
     use std::net::Ipv4Addr;
 
@@ -364,9 +366,12 @@ mod tests {
     use Action as A;
     use Event as E;
 
-    fn fsm() -> Fsm {
+    pub(super) const ASN: u32 = 64512;
+
+    /// Ours: iBGP with AS `ASN`, E-VPN, hold time 90.
+    pub(super) fn fsm() -> Fsm {
         let ours = Open::new(
-            64512,
+            ASN,
             90,
             Ipv4Addr::new(10, 0, 0, 1),
             vec![Capability::Multiprotocol {
@@ -377,15 +382,15 @@ mod tests {
             ours,
             Expectations {
                 local_id: Ipv4Addr::new(10, 0, 0, 1),
-                local_asn: 64512,
-                remote_asn: Some(64512),
+                local_asn: ASN,
+                remote_asn: Some(ASN),
             },
         )
     }
 
     fn peer_open(hold: u16) -> E {
         E::BgpOpen(Box::new(Open::new(
-            64512,
+            ASN,
             hold,
             Ipv4Addr::new(10, 0, 0, 2),
             vec![Capability::Multiprotocol {

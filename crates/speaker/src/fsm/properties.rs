@@ -10,32 +10,12 @@
 
 use std::net::Ipv4Addr;
 
-use bagpipe_speaker::fsm::{Action, Event, Fsm, State, Timer};
-use bagpipe_speaker::negotiate::Expectations;
 use bagpipe_wire::message::{Capability, Notification, Open};
 use bagpipe_wire::Family;
 use proptest::prelude::*;
 
-const ASN: u32 = 64512;
-
-fn our_fsm() -> Fsm {
-    let ours = Open::new(
-        ASN,
-        90,
-        Ipv4Addr::new(10, 0, 0, 1),
-        vec![Capability::Multiprotocol {
-            family: Family::EVPN,
-        }],
-    );
-    Fsm::new(
-        ours,
-        Expectations {
-            local_id: Ipv4Addr::new(10, 0, 0, 1),
-            local_asn: ASN,
-            remote_asn: Some(ASN),
-        },
-    )
-}
+use super::tests::{fsm, ASN};
+use super::{Action, Event, State, Timer};
 
 fn event() -> impl Strategy<Value = Event> {
     let cease = || Notification::cease(2);
@@ -73,7 +53,7 @@ proptest! {
 
     #[test]
     fn any_events_keep_the_session_coherent(events in prop::collection::vec(event(), 1..80)) {
-        let mut fsm = our_fsm();
+        let mut fsm = fsm();
         let mut up = false;
         let (mut hold_running, mut keepalive_running) = (false, false);
         for ev in events {
