@@ -4,6 +4,7 @@ pub mod api;
 mod bgp_thread;
 pub mod config;
 pub mod engine;
+pub mod log_file;
 pub mod looking_glass;
 pub mod metrics;
 pub mod startup;

@@ -2,11 +2,11 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use bagpipe_daemon::config::Config;
+use bagpipe_daemon::log_file::LogFile;
 use bagpipe_daemon::looking_glass::{LogRing, DEFAULT_LOG_RING_CAPACITY};
 use bagpipe_daemon::startup;
 use clap::Parser;
@@ -35,7 +35,8 @@ struct Args {
     log_json: bool,
 }
 
-fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<()> {
+/// Sets up logging; returns the log file, if logs go to one.
+fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<Option<LogFile>> {
     let debug = args.debug || config.logging.debug;
     let default = if debug { "debug" } else { "info" };
     let filter = EnvFilter::try_from_env("BAGPIPE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
@@ -44,19 +45,13 @@ fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<
         .log_file
         .clone()
         .or_else(|| config.logging.log_file.clone());
-    // One handle for the life of the process: a handle per line (try_clone) cost a dup and a
-    // close around every write.
     // Colours only for a person watching a terminal, not in files or journald.
     let ansi = file.is_none() && std::io::stderr().is_terminal();
-    let writer = match file {
-        Some(path) => {
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .with_context(|| format!("log file {}", path.display()))?;
-            BoxMakeWriter::new(Arc::new(f))
-        }
+    let log_file = file
+        .map(|path| LogFile::open(&path).with_context(|| format!("log file {}", path.display())))
+        .transpose()?;
+    let writer = match &log_file {
+        Some(f) => BoxMakeWriter::new(f.clone()),
         None => BoxMakeWriter::new(std::io::stderr),
     };
     let fmt = tracing_subscriber::fmt::layer()
@@ -73,7 +68,7 @@ fn init_logging(args: &Args, config: &Config, ring: &LogRing) -> anyhow::Result<
         .with(fmt)
         .with(ring.layer())
         .try_init()?;
-    Ok(())
+    Ok(log_file)
 }
 
 /// The engine, the REST API and the dataplane drivers run on this thread (the BGP sessions on
@@ -101,7 +96,7 @@ async fn run(began: Instant) -> anyhow::Result<()> {
         },
     };
     let ring = LogRing::new(DEFAULT_LOG_RING_CAPACITY);
-    init_logging(&args, &loaded.config, &ring)?;
+    let log_file = init_logging(&args, &loaded.config, &ring)?;
     for w in &loaded.warnings {
         tracing::warn!("configuration: {w}");
     }
@@ -119,11 +114,30 @@ async fn run(began: Instant) -> anyhow::Result<()> {
     );
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+    // SIGHUP would end the daemon without a clean stop; it reopens the log file instead
+    // (logrotate's `postrotate`).
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = hup.recv() => reopen(log_file.as_ref()),
+        }
     }
     tracing::info!("signal received, stopping");
     daemon.stop().await;
     Ok(())
+}
+
+fn reopen(log_file: Option<&LogFile>) {
+    let Some(f) = log_file else {
+        tracing::info!("SIGHUP received: no log file to reopen");
+        return;
+    };
+    match f.reopen() {
+        Ok(()) => tracing::info!(path = %f.path().display(), "SIGHUP received: log file reopened"),
+        Err(e) => {
+            tracing::error!(path = %f.path().display(), error = %e, "SIGHUP received: cannot reopen the log file, still writing to the old one")
+        }
+    }
 }
