@@ -51,16 +51,19 @@ pub fn daemon_binary() -> anyhow::Result<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("BAGPIPE_BGP") {
         return Ok(p.into());
     }
+    sibling_binary("bagpipe-bgp", "cargo build --release -p bagpipe-daemon")
+}
+
+/// The binary `name` in the directory of the running one; `build` says how to make it.
+pub fn sibling_binary(name: &str, build: &str) -> anyhow::Result<std::path::PathBuf> {
     let exe = std::env::current_exe()?;
-    let p = exe
-        .parent()
-        .map(|d| d.join("bagpipe-bgp"))
+    exe.parent()
+        .map(|d| d.join(name))
         .filter(|p| p.exists())
         .ok_or_else(|| {
             anyhow::anyhow!(
-                "bagpipe-bgp not found beside {}: build it (cargo build --release -p bagpipe-daemon) or set BAGPIPE_BGP",
+                "{name} not found beside {}: build it ({build})",
                 exe.display()
             )
-        })?;
-    Ok(p)
+        })
 }

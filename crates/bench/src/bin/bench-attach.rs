@@ -8,7 +8,7 @@
 //! on B), start-up time to API ready, and attach latency while the looking glass lists every
 //! route of A ([`attach_during_lg`]). The same run measures the original bagpipe-bgp
 //! (networking-bagpipe) when it is installed, and ratios are taken against it; and the same
-//! clients against a server that does nothing ([`NoopServer`]): the most any daemon can
+//! clients against a server that does nothing (`bench-noop-server`): the most any daemon can
 //! reach on this machine, hence the highest ratio to the original that it allows.
 //!
 //!   cargo build --release -p bagpipe-daemon -p bagpipe-bench
@@ -25,9 +25,9 @@ use bagpipe_bench::affinity::{self, Pinned};
 use bagpipe_bench::contention::{attach_during_lg, Contention};
 use bagpipe_bench::http::{get_json, Client};
 use bagpipe_bench::nodes::{Node, Reflector};
-use bagpipe_bench::noop_server::NoopServer;
-use bagpipe_bench::process::{daemon_binary, installed};
+use bagpipe_bench::process::{daemon_binary, installed, sibling_binary};
 use bagpipe_bench::report::{bytes, count, ms, ratio, Spread, Table};
+use bagpipe_testbed::process::Process;
 use bagpipe_testbed::wait::poll;
 use clap::Parser;
 use serde_json::json;
@@ -410,24 +410,32 @@ fn run(
     })
 }
 
-/// The phases of a run against a server that does nothing (in this process: pinning it
-/// pins its server threads).
+/// The phases of a run against a server that does nothing, a process of its own as the
+/// daemons are (`bench-noop-server`).
 fn run_floor(n: usize, specs: &[Spec]) -> anyhow::Result<Vec<Phase>> {
     let threads = specs.iter().map(|s| s.clients).max().unwrap_or(1);
-    let server = NoopServer::start(
-        SocketAddr::new(Ipv4Addr::new(127, 0, 58, 1).into(), 21140),
-        threads,
-    )
-    .context("no-op server")?;
+    let addr = SocketAddr::new(Ipv4Addr::new(127, 0, 58, 1).into(), 21140);
+    let binary = sibling_binary(
+        "bench-noop-server",
+        "cargo build --release -p bagpipe-bench",
+    )?;
+    let dir = tempfile::Builder::new().prefix("bpb-noop-").tempdir()?;
+    let mut cmd = std::process::Command::new(binary);
+    cmd.arg(addr.to_string()).arg(threads.to_string());
+    let server = Process::spawn("no-op server", &mut cmd, &dir.path().join("log"))?;
+    poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        std::net::TcpStream::connect(addr).ok()
+    })
+    .context("the no-op server does not answer")?;
     let mut phases = Vec::new();
     for &spec in specs {
         let mut runs = Vec::new();
         for _ in 0..runs_of(spec) {
             let pinned = spec
                 .one_cpu
-                .then(|| Pinned::new(std::process::id()))
+                .then(|| Pinned::new(server.pid()))
                 .transpose()?;
-            runs.push(run_phase(server.addr, 0, n, spec));
+            runs.push(run_phase(addr, 0, n, spec));
             drop(pinned);
         }
         phases.push(median(runs));
