@@ -68,6 +68,13 @@ pub(crate) async fn looking_glass(
         .and_then(|h| h.to_str().ok())
         .map_or_else(|| state.local_addr.to_string(), str::to_owned);
     let base_url = format!("http://{host}");
+    // The turn is taken before the engine is asked: a route list's rows are copied out of
+    // the engine when it answers (~200 B a route), and requests waiting for their turn with
+    // their copy could hold gigabytes. A small answer waits only while two lists are written.
+    let turn = Arc::clone(&state.lg_writers)
+        .acquire_owned()
+        .await
+        .expect("never closed");
     let (reply, answer) = oneshot::channel();
     let command = ApiCommand::LookingGlass {
         path,
@@ -79,15 +86,10 @@ pub(crate) async fn looking_glass(
         // Written on a blocking thread, two at a time: the main thread, which the engine and
         // the dataplane share, goes on meanwhile.
         Answer::Stream(write) => {
-            let turn = Arc::clone(&state.lg_writers)
-                .acquire_owned()
-                .await
-                .expect("never closed");
             let body = streaming::written_by(write, turn);
             Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
         }
         Answer::Later(build) => {
-            let turn = state.lg_writers.acquire().await.expect("never closed");
             let json = tokio::task::spawn_blocking(move || {
                 build().map(|v| serde_json::to_vec(&v).expect("JSON into memory"))
             })

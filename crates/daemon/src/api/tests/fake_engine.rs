@@ -23,8 +23,10 @@ pub const SLOW_WRITE: &str = "slow-write";
 
 #[derive(Default)]
 pub struct Writers {
-    running: AtomicUsize,
+    pub running: AtomicUsize,
     pub most_at_once: AtomicUsize,
+    /// The most writers running when the engine was asked for another slow answer.
+    pub most_running_when_asked: AtomicUsize,
 }
 
 impl Writers {
@@ -138,6 +140,10 @@ async fn fake_engine(
             } => {
                 seen.lock().unwrap().push(format!("lg {}", path.join("/")));
                 if path.iter().any(|p| p == SLOW_WRITE) {
+                    let running = writers.running.load(Ordering::SeqCst);
+                    writers
+                        .most_running_when_asked
+                        .fetch_max(running, Ordering::SeqCst);
                     let _ = reply.send(Ok(writers.slow_answer()));
                     continue;
                 }
