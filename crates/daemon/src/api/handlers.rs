@@ -86,7 +86,7 @@ pub(crate) async fn looking_glass(
         // Written on a blocking thread, two at a time: the main thread, which the engine and
         // the dataplane share, goes on meanwhile.
         Answer::Stream(write) => {
-            let body = streaming::written_by(write, turn);
+            let body = streaming::written_by(write, turn, state.write_stall_timeout);
             Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
         }
         Answer::Later(build) => {

@@ -49,6 +49,10 @@ pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
 /// reconnects).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a client may take nothing of a looking-glass answer being written before it is
+/// cut short (it holds one of the writers' turns meanwhile).
+pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Looking-glass answers written at once on blocking threads (route lists: the JSON of a
 /// full table is hundreds of megabytes); more wait for their turn.
 const LOOKING_GLASS_WRITERS: usize = 2;
@@ -59,6 +63,8 @@ pub struct ApiState {
     pub commands: mpsc::Sender<ApiCommand>,
     pub ping: PingToken,
     pub engine_timeout: Duration,
+    /// How long a client may leave a streamed answer unread before losing it.
+    pub write_stall_timeout: Duration,
     /// Used for looking-glass links when a client sends no `Host` header.
     pub local_addr: SocketAddr,
     /// Turns to write a looking-glass answer away from the engine.
@@ -73,6 +79,7 @@ impl ApiState {
             commands,
             ping: PingToken::random(),
             engine_timeout: DEFAULT_ENGINE_TIMEOUT,
+            write_stall_timeout: WRITE_STALL_TIMEOUT,
             local_addr,
             lg_writers: Arc::new(Semaphore::new(LOOKING_GLASS_WRITERS)),
             requests: Arc::default(),

@@ -21,6 +21,13 @@ use bagpipe_speaker::status::CountersSnapshot;
 /// the real one does for route lists), noting how many such writers run at once.
 pub const SLOW_WRITE: &str = "slow-write";
 
+/// A looking-glass path whose answer is streamed, 64 MiB of it: more than the connection's
+/// buffers hold, so that a client that does not read stalls its writer.
+pub const BIG_STREAM: &str = "big-stream";
+
+/// How long the test server lets a client leave a streamed answer unread.
+pub const WRITE_STALL: Duration = Duration::from_millis(500);
+
 #[derive(Default)]
 pub struct Writers {
     pub running: AtomicUsize,
@@ -82,6 +89,7 @@ pub async fn start_with(addr: SocketAddr, with_engine: bool) -> TestServer {
     let listener = api::bind(addr, 1024).unwrap();
     let mut state = ApiState::new(commands, addr);
     state.engine_timeout = std::time::Duration::from_secs(2);
+    state.write_stall_timeout = WRITE_STALL;
     let (stop, stopped) = oneshot::channel();
     tokio::spawn(api::serve(listener, state, async {
         let _ = stopped.await;
@@ -139,6 +147,16 @@ async fn fake_engine(
                 reply,
             } => {
                 seen.lock().unwrap().push(format!("lg {}", path.join("/")));
+                if path.iter().any(|p| p == BIG_STREAM) {
+                    let _ = reply.send(Ok(Answer::Stream(Box::new(|out| {
+                        let chunk = [b' '; 64 * 1024];
+                        for _ in 0..1024 {
+                            out.write_all(&chunk)?;
+                        }
+                        Ok(())
+                    }))));
+                    continue;
+                }
                 if path.iter().any(|p| p == SLOW_WRITE) {
                     let running = writers.running.load(Ordering::SeqCst);
                     writers

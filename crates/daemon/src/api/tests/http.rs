@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::client::{Answer, Client};
-use super::fake_engine::{start, start_with, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE, TYPE_CLASH};
+use super::fake_engine::{
+    start, start_with, BIG_STREAM, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE, TYPE_CLASH, WRITE_STALL,
+};
 
 fn addr(last_octet: u8, port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 20, last_octet], port))
@@ -350,6 +352,39 @@ async fn looking_glass_answers_written_later_take_turns() {
     assert!(
         server.writers.most_running_when_asked.load(SeqCst) <= 1,
         "the engine was asked while both writers ran"
+    );
+}
+
+/// Clients that ask for a streamed route list and read nothing lose it after the stall
+/// timeout, cut short (no last chunk), and the writers' turns they held go to the next
+/// requests.
+#[tokio::test]
+async fn clients_that_stop_reading_give_their_turn_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(addr(12, 19013)).await;
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let request = format!("GET /looking-glass/{BIG_STREAM} HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(s);
+    }
+    tokio::time::sleep(WRITE_STALL / 5).await;
+    let mut client = Client::connect(server.addr).await;
+    let summary = tokio::time::timeout(WRITE_STALL * 10, client.get("/looking-glass/summary"))
+        .await
+        .expect("the stalled clients kept the writers' turns");
+    assert_eq!(summary.status, 200, "{summary:?}");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stalled[0].read_to_end(&mut answer))
+        .await
+        .expect("the connection of a cut answer closes")
+        .unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    assert!(answer.len() < 64 << 20, "the whole answer was written");
+    assert!(
+        !answer.ends_with(b"0\r\n\r\n"),
+        "a cut answer looks complete"
     );
 }
 
