@@ -28,7 +28,9 @@ impl Counters {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> CountersSnapshot {
+    /// The counters now (each read on its own: a scrape may see one message counted in one
+    /// counter and not yet in another).
+    pub fn snapshot(&self) -> CountersSnapshot {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         CountersSnapshot {
             messages_received: g(&self.messages_received),
@@ -64,6 +66,15 @@ pub struct Info {
     pub established_at: Option<SystemTime>,
     pub negotiated: Option<Negotiated>,
     pub last_error: Option<String>,
+}
+
+impl Info {
+    /// Seconds since the session was established, if it is.
+    fn uptime_seconds(&self) -> Option<u64> {
+        self.established_at
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .map(|d| d.as_secs())
+    }
 }
 
 #[derive(Debug)]
@@ -108,10 +119,7 @@ impl PeerShared {
         let n = info.negotiated.as_ref();
         PeerStatus {
             state: info.state.name(),
-            uptime_seconds: info
-                .established_at
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .map(|d| d.as_secs()),
+            uptime_seconds: info.uptime_seconds(),
             peer_as: n.map(|n| n.peer_asn),
             peer_router_id: n.map(|n| n.peer_id.to_string()),
             hold_time: n.map(|n| n.hold_time),
@@ -131,6 +139,13 @@ impl PeerShared {
 
     pub fn state(&self) -> State {
         self.info.lock().expect("status lock").state
+    }
+
+    /// The state and how long the session has been established, read together (a metrics
+    /// scrape: without the capability lists `status` builds).
+    pub fn state_and_uptime(&self) -> (State, Option<u64>) {
+        let info = self.info.lock().expect("status lock");
+        (info.state, info.uptime_seconds())
     }
 
     pub fn update(&self, f: impl FnOnce(&mut Info)) {

@@ -13,12 +13,12 @@ impl Engine {
             .peers
             .values()
             .map(|p| {
-                let status = p.handle.shared.status();
+                let (state, uptime_seconds) = p.handle.shared.state_and_uptime();
                 PeerMetrics {
                     address: p.handle.config.address.to_string(),
-                    state: p.handle.shared.state(),
-                    uptime_seconds: status.uptime_seconds,
-                    counters: status.counters,
+                    state,
+                    uptime_seconds,
+                    counters: p.handle.shared.counters.snapshot(),
                     paths: self.rib.paths_from(p.handle.id),
                 }
             })
