@@ -7,4 +7,5 @@ pub mod engine;
 pub mod log_file;
 pub mod looking_glass;
 pub mod metrics;
+pub mod open_files;
 pub mod startup;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use bagpipe_daemon::config::Config;
 use bagpipe_daemon::log_file::LogFile;
 use bagpipe_daemon::looking_glass::{LogRing, DEFAULT_LOG_RING_CAPACITY};
-use bagpipe_daemon::startup;
+use bagpipe_daemon::{open_files, startup};
 use clap::Parser;
 use tokio::signal::unix::{signal, SignalKind};
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
@@ -99,6 +99,10 @@ async fn run(began: Instant) -> anyhow::Result<()> {
     let log_file = init_logging(&args, &loaded.config, &ring)?;
     for w in &loaded.warnings {
         tracing::warn!("configuration: {w}");
+    }
+    match open_files::raise_soft_limit() {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
     let local = loaded.config.bgp.local_address;
     let daemon = startup::start(loaded.config, ring).await?;
