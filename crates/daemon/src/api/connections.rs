@@ -18,23 +18,36 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// What the connection loop allows its clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// A connection that has not sent a whole request head within this time (idle between
+    /// requests, or stalled in the middle of one) is closed: otherwise clients that connect
+    /// and say nothing would hold file descriptors until the daemon has none left to accept
+    /// its agents with.
+    pub header_timeout: Duration,
+    /// How long a stop waits for the requests being answered; then their connections are
+    /// closed. A client stalled in the middle of a request body would otherwise keep the
+    /// daemon from stopping at all.
+    pub shutdown_drain: Duration,
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets each
-/// connection finish the request it is answering (idle kept-alive ones close at once), and
-/// returns when all are closed. A connection that has not sent a whole request head within
-/// `header_timeout` (idle between requests, or stalled in the middle of one) is closed:
-/// otherwise clients that connect and say nothing would hold file descriptors until the
-/// daemon has none left to accept its agents with.
+/// connection finish the request it is answering (idle kept-alive ones close at once) for up
+/// to `limits.shutdown_drain`, closes those still open, and returns.
 pub async fn serve_http1(
     mut listener: TcpListener,
     app: Router,
-    header_timeout: Duration,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.header_timeout);
     // Dropped when shutting down: each connection's receiver then sees it closed.
     let (stopping, stop_seen) = watch::channel(());
+    // Dropped when the drain time is over: connections still open close at once.
+    let (aborting, abort_seen) = watch::channel(());
     // Each connection holds a receiver; all dropped means all connections are closed.
     let (closed, open) = watch::channel(());
     let mut shutdown = pin!(shutdown);
@@ -48,7 +61,7 @@ pub async fn serve_http1(
         // Small answers on kept-alive connections must not wait for Nagle's algorithm.
         let _ = tcp.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
-        let mut stop_seen = stop_seen.clone();
+        let (mut stop_seen, mut abort_seen) = (stop_seen.clone(), abort_seen.clone());
         let open = open.clone();
         let http = http.clone();
         tokio::spawn(async move {
@@ -57,7 +70,10 @@ pub async fn serve_http1(
                 _ = conn.as_mut() => {}
                 _ = stop_seen.changed() => {
                     conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = abort_seen.changed() => {}
+                    }
                 }
             }
             drop(open);
@@ -66,7 +82,18 @@ pub async fn serve_http1(
     drop(listener);
     drop(stopping);
     drop(open);
-    closed.closed().await;
+    if tokio::time::timeout(limits.shutdown_drain, closed.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = closed.receiver_count(),
+            "API connections still busy after {:?} of stopping: closed",
+            limits.shutdown_drain
+        );
+        drop(aborting);
+        closed.closed().await;
+    }
 }
 
 #[cfg(test)]
@@ -74,22 +101,23 @@ mod tests {
     use std::net::SocketAddr;
     use std::time::Duration;
 
-    use axum::routing::get;
+    use axum::routing::{get, post};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
     use tokio::sync::oneshot;
 
     use super::*;
 
-    /// `/slow` answers after 300 ms, `/` at once.
+    /// `/slow` answers after 300 ms, `/` at once, `POST /echo` with the body it reads.
     fn app() -> Router {
-        Router::new().route("/", get(|| async { "fast" })).route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                "slow"
-            }),
-        )
+        let slow = || async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "slow"
+        };
+        Router::new()
+            .route("/", get(|| async { "fast" }))
+            .route("/slow", get(slow))
+            .route("/echo", post(|body: String| async move { body }))
     }
 
     async fn send(stream: &mut TcpStream, path: &str) {
@@ -119,17 +147,22 @@ mod tests {
         String::from_utf8(answer).unwrap()
     }
 
+    const LIMITS: Limits = Limits {
+        header_timeout: Duration::from_secs(60),
+        shutdown_drain: Duration::from_secs(5),
+    };
+
     fn start(addr: SocketAddr) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-        start_with(addr, Duration::from_secs(60))
+        start_with(addr, LIMITS)
     }
 
     fn start_with(
         addr: SocketAddr,
-        header_timeout: Duration,
+        limits: Limits,
     ) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let listener = crate::api::bind(addr, 16).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve_http1(listener, app(), header_timeout, async {
+        let server = tokio::spawn(serve_http1(listener, app(), limits, async {
             let _ = stopped.await;
         }));
         (stop, server)
@@ -190,7 +223,13 @@ mod tests {
     async fn connections_that_send_no_request_in_time_are_closed() {
         let addr = SocketAddr::from(([127, 0, 21, 9], 19112));
         let timeout = Duration::from_millis(300);
-        let (_stop, _server) = start_with(addr, timeout);
+        let (_stop, _server) = start_with(
+            addr,
+            Limits {
+                header_timeout: timeout,
+                ..LIMITS
+            },
+        );
         let began = tokio::time::Instant::now();
         let mut silent = TcpStream::connect(addr).await.unwrap();
         let mut stalled = TcpStream::connect(addr).await.unwrap();
@@ -217,5 +256,34 @@ mod tests {
             let rest = read_to_close(stream).await;
             assert!(!rest.contains("200 OK"), "{name}: {rest}");
         }
+    }
+
+    /// A client stalled in the middle of a request body does not keep the server from
+    /// stopping: after the drain time its connection is closed and the server returns.
+    #[tokio::test]
+    async fn shutdown_closes_connections_stalled_after_the_drain_time() {
+        let addr = SocketAddr::from(([127, 0, 21, 9], 19113));
+        let drain = Duration::from_millis(300);
+        let (stop, server) = start_with(
+            addr,
+            Limits {
+                shutdown_drain: drain,
+                ..LIMITS
+            },
+        );
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let began = tokio::time::Instant::now();
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("the server returns despite the stalled client")
+            .unwrap();
+        assert!(began.elapsed() >= drain, "returned before the drain time");
+        assert_eq!(read_to_close(&mut stalled).await, "", "connection closed");
     }
 }

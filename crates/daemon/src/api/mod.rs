@@ -49,6 +49,10 @@ pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
 /// reconnects).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a stop waits for the API requests being answered before closing their
+/// connections.
+pub const SHUTDOWN_DRAIN: Duration = Duration::from_secs(5);
+
 /// How long a client may take nothing of a looking-glass answer being written before it is
 /// cut short (it holds one of the writers' turns meanwhile).
 pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -140,6 +144,10 @@ pub async fn serve(
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    connections::serve_http1(listener, router(state), HEADER_TIMEOUT, shutdown).await;
+    let limits = connections::Limits {
+        header_timeout: HEADER_TIMEOUT,
+        shutdown_drain: SHUTDOWN_DRAIN,
+    };
+    connections::serve_http1(listener, router(state), limits, shutdown).await;
     Ok(())
 }
