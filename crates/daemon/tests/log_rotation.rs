@@ -4,14 +4,13 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use bagpipe_testbed::daemon::daemon_ini;
 use bagpipe_testbed::http;
 use bagpipe_testbed::process::Process;
 use bagpipe_testbed::wait::wait_for;
 use serde_json::Value;
+use support::spawn_daemon;
 
 const ADDRESS: &str = "127.0.31.1";
 const API_PORT: u16 = 19900;
@@ -40,16 +39,9 @@ fn attach(port: &str, id: u8) {
 #[test]
 fn the_log_file_follows_logrotate_and_sighup_keeps_the_daemon() {
     let dir = tempfile::tempdir().unwrap();
-    let (conf, log) = (dir.path().join("bgp.conf"), dir.path().join("bgp.log"));
-    std::fs::write(&conf, daemon_ini(ADDRESS, &[], BGP_PORT, API_PORT, "")).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bagpipe-bgp"));
-    cmd.arg("--config-file")
-        .arg(&conf)
-        .arg("--log-file")
-        .arg(&log);
-    let mut daemon = Process::start("bagpipe-bgp", &mut cmd, &dir.path().join("stderr"));
-    let token = wait_for(Duration::from_secs(20), "the API", || {
-        http::get_text(None, &url("/ping")).ok()
+    let log = dir.path().join("bgp.log");
+    let (mut daemon, token) = spawn_daemon(dir.path(), ADDRESS, (API_PORT, BGP_PORT), |cmd| {
+        cmd.arg("--log-file").arg(&log);
     });
     attach("tap-before", 1);
     assert!(read(&log).contains("port=tap-before"), "{}", read(&log));
@@ -86,6 +78,6 @@ fn the_log_file_follows_logrotate_and_sighup_keeps_the_daemon() {
     assert!(read(&second).contains("port=tap-after-hup"));
 
     assert!(daemon.terminate(Duration::from_secs(5)), "no clean stop");
-    let stderr = read(&dir.path().join("stderr"));
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let output = daemon.log();
+    assert!(!output.contains("panicked"), "{output}");
 }

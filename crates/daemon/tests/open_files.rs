@@ -1,13 +1,10 @@
 //! The daemon raises its open files limit from the soft to the hard one at start.
 
-use std::os::unix::process::CommandExt;
-use std::process::Command;
-use std::time::Duration;
+mod support;
 
-use bagpipe_testbed::daemon::daemon_ini;
-use bagpipe_testbed::http;
-use bagpipe_testbed::process::Process;
-use bagpipe_testbed::wait::wait_for;
+use std::os::unix::process::CommandExt;
+
+use support::spawn_daemon;
 
 const ADDRESS: &str = "127.0.31.2";
 const API_PORT: u16 = 19902;
@@ -27,26 +24,20 @@ fn open_files_limits(pid: u32) -> (String, String) {
 #[test]
 fn the_soft_open_files_limit_is_raised_to_the_hard_one() {
     let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("bgp.conf");
-    std::fs::write(&conf, daemon_ini(ADDRESS, &[], BGP_PORT, API_PORT, "")).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bagpipe-bgp"));
-    cmd.arg("--config-file").arg(&conf);
-    // SAFETY: setrlimit is async-signal-safe; it lowers the child's own soft limit only.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 256,
-                rlim_max: 4096,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let daemon = Process::start("bagpipe-bgp", &mut cmd, &dir.path().join("log"));
-    wait_for(Duration::from_secs(20), "the API", || {
-        http::get_text(None, &format!("http://{ADDRESS}:{API_PORT}/ping")).ok()
+    let (daemon, _) = spawn_daemon(dir.path(), ADDRESS, (API_PORT, BGP_PORT), |cmd| {
+        // SAFETY: setrlimit is async-signal-safe; it lowers the child's own soft limit only.
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 256,
+                    rlim_max: 4096,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
     });
     assert_eq!(
         open_files_limits(daemon.pid()),

@@ -6,7 +6,12 @@
 #![allow(dead_code)] // each test binary uses part of the harness
 
 use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
+use bagpipe_testbed::http;
+use bagpipe_testbed::process::Process;
+use bagpipe_testbed::wait::wait_for;
 use serde_json::Value;
 
 pub mod exabgp;
@@ -21,6 +26,30 @@ use bagpipe_testbed::daemon::{daemon_ini, Daemon};
 pub fn start_daemon(name: &str, address: &str, api_port: u16, ini: &str) -> Daemon {
     let binary = Path::new(env!("CARGO_BIN_EXE_bagpipe-bgp"));
     Daemon::start(name, binary, address, api_port, ini)
+}
+
+/// Our daemon as a bare process, for tests about the process itself (signals, limits, log
+/// file): no peers, its API on `address:api_port`, BGP on `bgp_port`, `configure` adding to
+/// its command line (beyond `--config-file`) or settings; its output in `dir/output`. Waits
+/// for the API and returns the process with its `/ping` token.
+pub fn spawn_daemon(
+    dir: &Path,
+    address: &str,
+    ports: (u16, u16),
+    configure: impl FnOnce(&mut Command),
+) -> (Process, String) {
+    let (api_port, bgp_port) = ports;
+    let conf = dir.join("bgp.conf");
+    std::fs::write(&conf, daemon_ini(address, &[], bgp_port, api_port, "")).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bagpipe-bgp"));
+    cmd.arg("--config-file").arg(&conf);
+    configure(&mut cmd);
+    let process = Process::start("bagpipe-bgp", &mut cmd, &dir.join("output"));
+    let url = format!("http://{address}:{api_port}/ping");
+    let token = wait_for(Duration::from_secs(20), "the API", || {
+        http::get_text(None, &url).ok()
+    });
+    (process, token)
 }
 
 /// Our daemon at `address` (its API on `api_port`, named by its address) with one peer,
