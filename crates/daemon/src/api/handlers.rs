@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{OriginalUri, State};
 use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, StatusCode};
@@ -26,9 +25,10 @@ use crate::looking_glass::{Answer, LOOKING_GLASS_BASE};
 pub(crate) async fn attach(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<Value>, HttpError> {
-    let request = Box::new(AttachRequest::from_json(&json_body(&headers, body)?)?);
+    let json = json_body(&headers, body, state.body_timeout).await?;
+    let request = Box::new(AttachRequest::from_json(&json)?);
     // One short line per request at the default level (the original wrote ~6 KB per
     // attach); the whole request at debug.
     tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
@@ -44,9 +44,10 @@ pub(crate) async fn attach(
 pub(crate) async fn detach(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<Value>, HttpError> {
-    let request = DetachRequest::from_json(&json_body(&headers, body)?)?;
+    let json = json_body(&headers, body, state.body_timeout).await?;
+    let request = DetachRequest::from_json(&json)?;
     tracing::info!(instance = %request.vpn_instance_id, vpn_type = %request.vpn_type, mac = %request.mac_address,
         ip = request.ip_address.as_ref().map(plain), "detach");
     tracing::debug!(?request, "detach request");

@@ -46,7 +46,7 @@ pub const DEFAULT_ENGINE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a connection may take to send a request head, or stay idle between requests
 /// (the agents open a connection per request; an operator's client keeping one alive
-/// reconnects).
+/// reconnects); and how long a request body may take to arrive whole.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a stop waits for the API requests being answered before closing their
@@ -69,6 +69,8 @@ pub struct ApiState {
     pub engine_timeout: Duration,
     /// How long a client may leave a streamed answer unread before losing it.
     pub write_stall_timeout: Duration,
+    /// How long a request body may take to arrive whole.
+    pub body_timeout: Duration,
     /// Used for looking-glass links when a client sends no `Host` header.
     pub local_addr: SocketAddr,
     /// Turns to write a looking-glass answer away from the engine.
@@ -84,6 +86,7 @@ impl ApiState {
             ping: PingToken::random(),
             engine_timeout: DEFAULT_ENGINE_TIMEOUT,
             write_stall_timeout: WRITE_STALL_TIMEOUT,
+            body_timeout: HEADER_TIMEOUT,
             local_addr,
             lg_writers: Arc::new(Semaphore::new(LOOKING_GLASS_WRITERS)),
             requests: Arc::default(),

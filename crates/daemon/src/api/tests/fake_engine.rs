@@ -28,6 +28,9 @@ pub const BIG_STREAM: &str = "big-stream";
 /// How long the test server lets a client leave a streamed answer unread.
 pub const WRITE_STALL: Duration = Duration::from_millis(500);
 
+/// How long the test server waits for a request body.
+pub const BODY_TIMEOUT: Duration = Duration::from_millis(500);
+
 #[derive(Default)]
 pub struct Writers {
     pub running: AtomicUsize,
@@ -90,6 +93,7 @@ pub async fn start_with(addr: SocketAddr, with_engine: bool) -> TestServer {
     let mut state = ApiState::new(commands, addr);
     state.engine_timeout = std::time::Duration::from_secs(2);
     state.write_stall_timeout = WRITE_STALL;
+    state.body_timeout = BODY_TIMEOUT;
     let (stop, stopped) = oneshot::channel();
     tokio::spawn(api::serve(listener, state, async {
         let _ = stopped.await;

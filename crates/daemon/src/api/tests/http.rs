@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use super::client::{Answer, Client};
 use super::fake_engine::{
-    start, start_with, BIG_STREAM, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE, TYPE_CLASH, WRITE_STALL,
+    start, start_with, BIG_STREAM, BODY_TIMEOUT, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE,
+    TYPE_CLASH, WRITE_STALL,
 };
 
 fn addr(last_octet: u8, port: u16) -> SocketAddr {
@@ -385,6 +386,40 @@ async fn clients_that_stop_reading_give_their_turn_back() {
     assert!(
         !answer.ends_with(b"0\r\n\r\n"),
         "a cut answer looks complete"
+    );
+}
+
+/// A body that does not arrive whole in time is refused with a 408, and the engine never
+/// hears of the request.
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(addr(13, 19014)).await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"POST /attach_localport HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"vpn_type\": ")
+        .await
+        .unwrap();
+    let began = tokio::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !answer.ends_with(b"}") {
+        let n = tokio::time::timeout(BODY_TIMEOUT * 10, slow.read(&mut chunk))
+            .await
+            .expect("no answer to a stalled body")
+            .unwrap();
+        assert!(n > 0, "closed without an answer: {answer:?}");
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    assert!(
+        began.elapsed() >= BODY_TIMEOUT,
+        "refused before the timeout"
+    );
+    let text = String::from_utf8(answer).unwrap();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("did not arrive whole"), "{text}");
+    assert!(
+        server.seen.lock().unwrap().is_empty(),
+        "the engine was asked"
     );
 }
 
