@@ -35,7 +35,7 @@ pub struct Daemon {
     pub bgp_addr: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
     engine: JoinHandle<()>,
-    api: JoinHandle<std::io::Result<()>>,
+    api: JoinHandle<()>,
     bgp: BgpThread,
 }
 

@@ -146,11 +146,10 @@ pub async fn serve(
     listener: TcpListener,
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) {
     let limits = connections::Limits {
         header_timeout: HEADER_TIMEOUT,
         shutdown_drain: SHUTDOWN_DRAIN,
     };
     connections::serve_http1(listener, router(state), limits, shutdown).await;
-    Ok(())
 }
