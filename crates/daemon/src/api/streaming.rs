@@ -43,11 +43,7 @@ pub fn written_by(
         }
         // Dropping the writer (its sender) ends the body.
     });
-    Body::from_stream(Pieces {
-        rx,
-        failed,
-        done: false,
-    })
+    Body::from_stream(Pieces { rx, failed })
 }
 
 struct ChannelWriter {
@@ -82,22 +78,18 @@ impl Write for ChannelWriter {
 
 struct Pieces {
     rx: mpsc::Receiver<Bytes>,
-    /// Set by the writer before it ends when it could not write the whole answer.
+    /// Set by the writer before it ends when it could not write the whole answer; taken
+    /// back when the error is yielded, so that it is yielded once.
     failed: Arc<AtomicBool>,
-    done: bool,
 }
 
 impl futures_core::Stream for Pieces {
     type Item = io::Result<Bytes>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
         match self.rx.poll_recv(cx) {
             Poll::Ready(None) => {
-                self.done = true;
-                let cut_short = self.failed.load(Ordering::SeqCst);
+                let cut_short = self.failed.swap(false, Ordering::SeqCst);
                 Poll::Ready(cut_short.then(|| Err(io::Error::other("the answer was cut short"))))
             }
             other => other.map(|piece| piece.map(Ok)),
