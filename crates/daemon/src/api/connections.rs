@@ -102,11 +102,12 @@ mod tests {
     use std::time::Duration;
 
     use axum::routing::{get, post};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     use tokio::net::TcpStream;
     use tokio::sync::oneshot;
 
     use super::*;
+    use crate::api::tests::raw;
 
     /// `/slow` answers after 300 ms, `/` at once, `POST /echo` with the body it reads.
     fn app() -> Router {
@@ -125,26 +126,12 @@ mod tests {
         stream.write_all(request.as_bytes()).await.unwrap();
     }
 
-    /// Reads until the server closes the connection.
     async fn read_to_close(stream: &mut TcpStream) -> String {
-        let mut answer = Vec::new();
-        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
-            .await
-            .expect("the server closes the connection")
-            .unwrap();
-        String::from_utf8(answer).unwrap()
+        raw::read_to_close(stream, Duration::from_secs(5)).await
     }
 
-    /// Reads one whole answer whose body is `body`.
     async fn read_answer(stream: &mut TcpStream, body: &str) -> String {
-        let mut answer = Vec::new();
-        let mut chunk = [0u8; 1024];
-        while !answer.ends_with(body.as_bytes()) {
-            let n = stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "closed before the answer: {answer:?}");
-            answer.extend_from_slice(&chunk[..n]);
-        }
-        String::from_utf8(answer).unwrap()
+        raw::read_answer(stream, body, Duration::from_secs(5)).await
     }
 
     const LIMITS: Limits = Limits {

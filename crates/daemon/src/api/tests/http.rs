@@ -10,6 +10,7 @@ use super::fake_engine::{
     start, start_with, BIG_STREAM, BODY_TIMEOUT, DATAPLANE_FAILURE, NO_REPLY, SLOW_WRITE,
     TYPE_CLASH, WRITE_STALL,
 };
+use super::raw;
 
 fn addr(last_octet: u8, port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 20, last_octet], port))
@@ -361,7 +362,7 @@ async fn looking_glass_answers_written_later_take_turns() {
 /// requests.
 #[tokio::test]
 async fn clients_that_stop_reading_give_their_turn_back() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let server = start(addr(12, 19013)).await;
     let mut stalled = Vec::new();
     for _ in 0..2 {
@@ -376,15 +377,11 @@ async fn clients_that_stop_reading_give_their_turn_back() {
         .await
         .expect("the stalled clients kept the writers' turns");
     assert_eq!(summary.status, 200, "{summary:?}");
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stalled[0].read_to_end(&mut answer))
-        .await
-        .expect("the connection of a cut answer closes")
-        .unwrap();
-    assert!(answer.starts_with(b"HTTP/1.1 200"));
+    let answer = raw::read_to_close(&mut stalled[0], Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"));
     assert!(answer.len() < 64 << 20, "the whole answer was written");
     assert!(
-        !answer.ends_with(b"0\r\n\r\n"),
+        !answer.ends_with("0\r\n\r\n"),
         "a cut answer looks complete"
     );
 }
@@ -393,28 +390,18 @@ async fn clients_that_stop_reading_give_their_turn_back() {
 /// hears of the request.
 #[tokio::test]
 async fn a_body_that_does_not_arrive_in_time_is_refused() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let server = start(addr(13, 19014)).await;
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(b"POST /attach_localport HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"vpn_type\": ")
         .await
         .unwrap();
     let began = tokio::time::Instant::now();
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !answer.ends_with(b"}") {
-        let n = tokio::time::timeout(BODY_TIMEOUT * 10, slow.read(&mut chunk))
-            .await
-            .expect("no answer to a stalled body")
-            .unwrap();
-        assert!(n > 0, "closed without an answer: {answer:?}");
-        answer.extend_from_slice(&chunk[..n]);
-    }
+    let text = raw::read_answer(&mut slow, "}", BODY_TIMEOUT * 10).await;
     assert!(
         began.elapsed() >= BODY_TIMEOUT,
         "refused before the timeout"
     );
-    let text = String::from_utf8(answer).unwrap();
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("did not arrive whole"), "{text}");
     assert!(

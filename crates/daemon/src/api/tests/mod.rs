@@ -4,3 +4,4 @@ mod client;
 mod fake_engine;
 mod http;
 mod openapi;
+pub(super) mod raw;
